@@ -1,0 +1,59 @@
+"""Test matrix and checks, run by ``make test`` and by CI.
+
+``nox`` alone runs the checks and the oldest and newest supported pairs of
+Python and Django, each on every database of ``tests/settings.py``;
+``nox -s tests`` runs the whole matrix.
+"""
+
+from __future__ import annotations
+
+import os
+
+import nox
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_venv = "yes"
+nox.options.error_on_missing_interpreters = True
+
+# Django 6.x needs Python 3.12 or newer.
+MATRIX = [
+    ("3.11", "5.2"),
+    ("3.12", "5.2"),
+    ("3.12", "6.0"),
+    ("3.12", "6.1"),
+    ("3.13", "5.2"),
+    ("3.13", "6.0"),
+    ("3.13", "6.1"),
+]
+OLDEST_AND_NEWEST = {MATRIX[0], MATRIX[-1]}
+
+DATABASES = ("sqlite", "postgresql", "mariadb")
+
+nox.options.sessions = ["lint", "tests(python='3.11', django='5.2')"]
+nox.options.sessions += ["tests(python='3.13', django='6.1')"]
+
+
+@nox.session(python="3.12")
+def lint(session: nox.Session) -> None:
+    """Check formatting, lint and types."""
+    session.install("--group", "lint", "-e", ".", "Django~=5.2.0")
+    session.run("ruff", "format", "--check", ".")
+    session.run("ruff", "check", ".")
+    session.run("mypy")
+
+
+@nox.session
+@nox.parametrize(
+    ("python", "django"),
+    [nox.param(python, django, id=f"{python}-django{django}") for python, django in MATRIX],
+)
+def tests(session: nox.Session, django: str) -> None:
+    """Run the test suite once for each database."""
+    session.install("--group", "test", "-e", ".", f"Django~={django}.0")
+    databases = os.environ.get("VALET_KEYS_TEST_DATABASES", ",".join(DATABASES))
+    for database in databases.split(","):
+        session.run(
+            "pytest",
+            *session.posargs,
+            env={"VALET_KEYS_TEST_DB": database},
+        )

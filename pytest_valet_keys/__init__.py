@@ -1,0 +1,1 @@
+"""A pytest plugin with fixtures for sites that accept valet keys and robots."""

@@ -1,0 +1,208 @@
+"""Authenticate a request by the valet key in its Authorization header.
+
+This is the hot path of every robot request, shared by the decorator and any
+other integration. It costs one query, which fetches the key and its owner
+together, plus a write of ``last_used_at`` at most once per
+``VALET_KEYS["LAST_USED_INTERVAL"]``.
+
+The query is written by hand rather than through a QuerySet: compiling a
+QuerySet costs several times more than the database round trip it makes, and
+the same statement is run for every request. It is built from the models'
+metadata once per database and user model, and its rows pass through the
+database backend's and fields' converters exactly as the ORM's would.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hmac
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connections, router
+from django.db.models import Model
+from django.http import HttpRequest
+from django.utils import timezone
+
+from . import signals
+from .conf import get_setting
+from .credentials import (
+    KEY_ID_PATTERN,
+    InvalidCredentials,
+    digest_secret,
+    has_valid_checksum,
+    parse_basic_authorization,
+)
+from .models import Key
+
+__all__ = ["authenticate_credentials", "authenticate_request"]
+
+logger = logging.getLogger("valet_keys")
+
+# Compared against when the identifier is unknown, so that an unknown
+# identifier and a wrong secret cost the same work and take the same path.
+_NO_SUCH_DIGEST = digest_secret("no key has this secret")
+
+Converter = Callable[[Any, Any, Any], Any]
+
+
+@dataclass(frozen=True)
+class _KeyQuery:
+    """The statement that loads a key and its owner, for one database."""
+
+    sql: str
+    key_field_count: int
+    converters: Sequence[tuple[int, Sequence[Converter]]]
+    columns: Sequence[Any]
+    user_model: type[Model]
+
+    def fetch(self, using: str, key_id: str) -> Key | None:
+        connection = connections[using]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, [key_id])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        values = list(row)
+        for index, converters in self.converters:
+            value = values[index]
+            for converter in converters:
+                value = converter(value, self.columns[index], connection)
+            values[index] = value
+        key = Key.from_db(using, None, values[: self.key_field_count])
+        user = self.user_model.from_db(using, None, values[self.key_field_count :])
+        Key._meta.get_field("user").set_cached_value(key, user)  # type: ignore[union-attr]
+        return key
+
+
+_queries: dict[tuple[str, str], _KeyQuery] = {}
+
+
+def _key_query(using: str) -> _KeyQuery:
+    cache_key = (using, settings.AUTH_USER_MODEL)
+    query = _queries.get(cache_key)
+    if query is None:
+        query = _queries[cache_key] = _build_key_query(using)
+    return query
+
+
+def _build_key_query(using: str) -> _KeyQuery:
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    user_model = get_user_model()
+    key_fields = Key._meta.concrete_fields
+    user_fields = user_model._meta.concrete_fields
+    key_table, user_table = "k", "u"
+
+    selected = [quote(key_table) + "." + quote(f.column) for f in key_fields]
+    selected += [quote(user_table) + "." + quote(f.column) for f in user_fields]
+    user_fk = Key._meta.get_field("user")
+    sql = (
+        f"SELECT {', '.join(selected)} "
+        f"FROM {quote(Key._meta.db_table)} {quote(key_table)} "
+        f"INNER JOIN {quote(user_model._meta.db_table)} {quote(user_table)} "
+        f"ON {quote(key_table)}.{quote(user_fk.column)} = "  # type: ignore[union-attr]
+        f"{quote(user_table)}.{quote(user_model._meta.pk.column)} "  # type: ignore[union-attr]
+        f"WHERE {quote(key_table)}.{quote(Key._meta.get_field('key_id').column)} = %s"
+    )
+
+    columns = [f.get_col(key_table) for f in key_fields]
+    columns += [f.get_col(user_table) for f in user_fields]
+    converters = []
+    for index, column in enumerate(columns):
+        # The same order as the ORM's compiler: backend first, then field.
+        chain = connection.ops.get_db_converters(column)
+        chain += column.get_db_converters(connection)
+        if chain:
+            converters.append((index, tuple(chain)))
+    return _KeyQuery(sql, len(key_fields), tuple(converters), tuple(columns), user_model)
+
+
+def clear_query_cache(**kwargs: Any) -> None:
+    """Forget the built statements, after a database or user model change."""
+    _queries.clear()
+
+
+def authenticate_request(request: HttpRequest) -> Key | None:
+    """Return the usable key presented by ``request``, or None.
+
+    Read ``Authorization: Basic base64(key_id:secret)``. Every way a header
+    can fail, from malformed base64 to a disabled key, gives None and is
+    logged at DEBUG on the ``valet_keys`` logger with the reason and, where
+    known, the key identifier.
+    """
+    header = request.META.get("HTTP_AUTHORIZATION")
+    if not header:
+        return None
+    try:
+        key_id, secret = parse_basic_authorization(header)
+    except InvalidCredentials as error:
+        logger.debug("Rejected valet key: %s", error)
+        return None
+    key = authenticate_credentials(key_id, secret)
+    if key is not None:
+        signals.key_used.send(sender=Key, key=key, request=request)
+    return key
+
+
+def authenticate_credentials(key_id: str, secret: str) -> Key | None:
+    """Return the usable key for this identifier and secret, or None.
+
+    The returned key has its owner loaded as ``key.user``.
+    """
+    # Cheap checks that need no database. Neither depends on whether a key
+    # with this identifier exists, so they reveal nothing about that.
+    if KEY_ID_PATTERN.fullmatch(key_id) is None:
+        logger.debug("Rejected valet key: malformed identifier")
+        return None
+    if not has_valid_checksum(secret):
+        logger.debug("Rejected valet key %s: secret fails its checksum", key_id)
+        return None
+
+    # Unknown identifier and wrong secret: the same digest, the same
+    # constant-time comparison, the same log line.
+    presented_digest = digest_secret(secret)
+    using = router.db_for_read(Key)
+    key = _key_query(using).fetch(using, key_id)
+    stored_digest = _NO_SUCH_DIGEST if key is None else key.secret_digest
+    digests_match = hmac.compare_digest(presented_digest, stored_digest)
+    # Some databases compare text without regard to case; the identifier
+    # must match exactly.
+    if key is None or not digests_match or key.key_id != key_id:
+        logger.debug("Rejected valet key %s: unknown identifier or wrong secret", key_id)
+        return None
+
+    # A genuine key that may no longer be used.
+    now = timezone.now()
+    if key.is_disabled:
+        logger.debug("Rejected valet key %s: disabled", key_id)
+        return None
+    if key.expires_at is not None and key.expires_at <= now:
+        logger.debug("Rejected valet key %s: expired", key_id)
+        return None
+    if not getattr(key.user, "is_active", True):
+        logger.debug("Rejected valet key %s: owner is inactive", key_id)
+        return None
+
+    _touch(key, now)
+    return key
+
+
+def _touch(key: Key, now: datetime.datetime) -> None:
+    """Record that the key was used, at most once per interval.
+
+    The update is conditional, so concurrent requests in several processes
+    write it once between them.
+    """
+    interval = get_setting("LAST_USED_INTERVAL")
+    if key.last_used_at is not None and now - key.last_used_at < interval:
+        return
+    using = router.db_for_write(Key)
+    Key.objects.using(using).filter(pk=key.pk).exclude(
+        last_used_at__gt=now - interval
+    ).update(last_used_at=now)
+    key.last_used_at = now
