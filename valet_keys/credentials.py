@@ -152,6 +152,8 @@ def parse_basic_authorization(header: str) -> BasicCredentials:
     scheme, _, token = header.strip().partition(" ")
     if scheme.lower() != "basic":
         raise InvalidCredentials("not the Basic scheme")
+    if not token.strip():
+        raise InvalidCredentials("no credentials after the scheme")
     try:
         decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError, ValueError):

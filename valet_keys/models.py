@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, ClassVar
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import models, router
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -236,3 +236,18 @@ class KeyAction(models.Model):
     @property
     def has_target(self) -> bool:
         return bool(self.object_id)
+
+
+def disable_keys_of_deleted_user(
+    sender: type[models.Model], instance: models.Model, **kwargs: object
+) -> None:
+    """Disable a user's keys as the user is deleted.
+
+    The keys and their history stay; the key loses its owner through
+    ``SET_NULL`` and could not authenticate anyway, but marking it disabled
+    records when it stopped working and shows it plainly in lists.
+    """
+    using = kwargs.get("using") or router.db_for_write(Key)
+    keys = Key.objects.using(str(using)).filter(user=instance.pk, is_disabled=False)
+    for key in keys:
+        key.disable()
