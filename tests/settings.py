@@ -49,7 +49,7 @@ if DATABASE_VENDOR not in _DATABASES:
 DATABASES = {"default": _DATABASES[DATABASE_VENDOR]}
 (HERE / ".databases").mkdir(exist_ok=True)
 
-SECRET_KEY = "valet-keys-tests-only"  # noqa: S105
+SECRET_KEY = "valet-keys-tests-only"
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 USE_TZ = True

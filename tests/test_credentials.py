@@ -56,7 +56,9 @@ def test_generated_credentials_do_not_repeat():
     [
         pytest.param(lambda s: s[:-1], id="truncated"),
         pytest.param(lambda s: s + "0", id="extra character"),
-        pytest.param(lambda s: s[:10] + ("A" if s[10] != "A" else "B") + s[11:], id="typo"),
+        pytest.param(
+            lambda s: s[:10] + ("A" if s[10] != "A" else "B") + s[11:], id="typo"
+        ),
         pytest.param(lambda s: s[:5] + s[6] + s[5] + s[7:], id="swapped"),
         pytest.param(lambda s: s.replace("vks_", "vkx_"), id="wrong prefix"),
         pytest.param(lambda s: " " + s, id="leading space"),
@@ -98,7 +100,13 @@ def test_basic_authorization_encodes_identifier_colon_secret():
         ("Basic  " + b64("vk_a:vks_b") + " ", ("vk_a", "vks_b")),
         ("Basic " + b64("vk_a:vks:b:c"), ("vk_a", "vks:b:c")),
     ],
-    ids=["canonical", "lower-case scheme", "upper-case scheme", "extra spaces", "colons in secret"],
+    ids=[
+        "canonical",
+        "lower-case scheme",
+        "upper-case scheme",
+        "extra spaces",
+        "colons in secret",
+    ],
 )
 def test_parse_reads_identifier_and_secret(header, expected):
     assert parse_basic_authorization(header) == BasicCredentials(*expected)

@@ -3,10 +3,10 @@ import datetime
 import logging
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
-from asgiref.sync import async_to_sync
 from django.test import AsyncClient, Client, RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -29,7 +29,9 @@ HELLO_URLS = ["/hello/", "/hello-async/", "/hello-class/"]
 
 
 @pytest.mark.parametrize("url", HELLO_URLS)
-def test_hello_greets_a_robot_as_impersonating_its_owner(client, user, authorization, url):
+def test_hello_greets_a_robot_as_impersonating_its_owner(
+    client, user, authorization, url
+):
     response = client.get(url, HTTP_AUTHORIZATION=authorization)
     assert response.status_code == 200
     assert response.content.decode() == ROBOT_GREETING.format(user.username)
@@ -97,7 +99,9 @@ REJECTIONS = {
     "empty header": lambda key, secret: "",
     "other scheme": lambda key, secret: f"Bearer {secret}",
     "bad base64": lambda key, secret: "Basic %%%not-base64%%%",
-    "broken padding": lambda key, secret: "Basic " + _b64(f"{key.key_id}:{secret}")[:-1],
+    "broken padding": lambda key, secret: (
+        "Basic " + _b64(f"{key.key_id}:{secret}")[:-1]
+    ),
     "no colon": lambda key, secret: "Basic " + _b64(key.key_id + secret),
     "unknown id": lambda key, secret: basic_auth(generate_key_id(), secret),
     "wrong secret": lambda key, secret: basic_auth(key.key_id, generate_secret()),
@@ -174,8 +178,14 @@ def test_a_secret_containing_a_colon_is_read_whole(key, secret, caplog):
     ("make_header", "message"),
     [
         (REJECTIONS["other scheme"], "Rejected valet key: not the Basic scheme"),
-        (REJECTIONS["no colon"], "Rejected valet key: no colon between identifier and secret"),
-        (REJECTIONS["bad checksum"], "Rejected valet key {key_id}: secret fails its checksum"),
+        (
+            REJECTIONS["no colon"],
+            "Rejected valet key: no colon between identifier and secret",
+        ),
+        (
+            REJECTIONS["bad checksum"],
+            "Rejected valet key {key_id}: secret fails its checksum",
+        ),
         (
             REJECTIONS["wrong secret"],
             "Rejected valet key {key_id}: unknown identifier or wrong secret",
@@ -390,6 +400,8 @@ def test_the_loaded_key_and_owner_match_the_orm(key, user, authorization):
             continue
         assert getattr(loaded, field.attname) == getattr(expected, field.attname)
     for field in type(user)._meta.concrete_fields:
-        assert getattr(loaded.user, field.attname) == getattr(expected.user, field.attname)
+        assert getattr(loaded.user, field.attname) == getattr(
+            expected.user, field.attname
+        )
     assert loaded.created.tzinfo is not None
     assert loaded.is_disabled is False

@@ -25,6 +25,30 @@ if TYPE_CHECKING:
 else:
     KeyModelAdmin = KeyActionModelAdmin = admin.ModelAdmin
 
+# Everything is shown read-only: a key's secret digest is left out, and
+# nothing but the description was ever chosen by a person.
+KEY_FIELDS = (
+    "key_id",
+    "user",
+    "owner_label",
+    "description",
+    "created",
+    "last_used_at",
+    "expires_at",
+    "is_disabled",
+    "disabled_at",
+)
+ACTION_FIELDS = (
+    "created",
+    "key",
+    "action",
+    "content_type",
+    "object_id",
+    "target_repr",
+    "target_url",
+    "notes",
+)
+
 
 @admin.register(Key)
 class KeyAdmin(KeyModelAdmin):
@@ -41,18 +65,8 @@ class KeyAdmin(KeyModelAdmin):
     search_fields = ["key_id", "description", "owner_label"]
     list_select_related = ["user"]
     date_hierarchy = "created"
-    fields = [
-        "key_id",
-        "user",
-        "owner_label",
-        "description",
-        "created",
-        "last_used_at",
-        "expires_at",
-        "is_disabled",
-        "disabled_at",
-    ]
-    readonly_fields = fields
+    fields = KEY_FIELDS
+    readonly_fields = KEY_FIELDS
     actions = ["disable_keys"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -84,17 +98,8 @@ class KeyActionAdmin(KeyActionModelAdmin):
     # Tables of actions grow large; counting them all for the paginator
     # would make every page as slow as the table is big.
     show_full_result_count = False
-    fields = [
-        "created",
-        "key",
-        "action",
-        "content_type",
-        "object_id",
-        "target_repr",
-        "target_url",
-        "notes",
-    ]
-    readonly_fields = fields
+    fields = ACTION_FIELDS
+    readonly_fields = ACTION_FIELDS
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

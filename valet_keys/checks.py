@@ -97,8 +97,7 @@ def check_urls_included(
         return [
             Warning(
                 "The valet_keys pages are not mounted.",
-                hint='Add path("keys/", include("valet_keys.urls")) to your '
-                "URLconf.",
+                hint='Add path("keys/", include("valet_keys.urls")) to your URLconf.',
                 id="valet_keys.W001",
             )
         ]

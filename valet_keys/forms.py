@@ -52,7 +52,11 @@ class NewKeyForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if get_setting("MAX_EXPIRY") is not None and not cleaned.get("expires_at"):
-            if "expires_at" not in self.errors:
-                self.add_error("expires_at", _("Keys on this site must expire."))
+        must_expire = get_setting("MAX_EXPIRY") is not None
+        if (
+            must_expire
+            and not cleaned.get("expires_at")
+            and "expires_at" not in self.errors
+        ):
+            self.add_error("expires_at", _("Keys on this site must expire."))
         return cleaned

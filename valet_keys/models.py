@@ -7,7 +7,7 @@ available for investigation. Only a digest of each secret is stored.
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -49,7 +49,9 @@ class KeyManager(models.Manager["Key"]):
         """
         secret = generate_secret()
         key = self.create(
-            user=user,
+            # The stubs type the field with whichever user model the checking
+            # settings name; any AUTH_USER_MODEL instance is right here.
+            user=cast("Any", user),
             owner_label=str(user)[: Key.OWNER_LABEL_MAX_LENGTH],
             key_id=generate_key_id(),
             secret_digest=digest_secret(secret),
@@ -85,9 +87,7 @@ class Key(models.Model):
     key_id = models.CharField(
         _("key identifier"), max_length=40, unique=True, editable=False
     )
-    secret_digest = models.CharField(
-        _("secret digest"), max_length=64, editable=False
-    )
+    secret_digest = models.CharField(_("secret digest"), max_length=64, editable=False)
     description = models.CharField(_("description"), max_length=DESCRIPTION_MAX_LENGTH)
     created = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     is_disabled = models.BooleanField(_("disabled"), default=False, editable=False)
@@ -168,9 +168,8 @@ class Key(models.Model):
         entry = KeyAction(key=self, action=action, notes=notes or "")
         if content_object is not None:
             if content_object.pk is None:
-                raise ValueError(
-                    f"Cannot log an action on an unsaved {type(content_object).__name__}."
-                )
+                model_name = type(content_object).__name__
+                raise ValueError(f"Cannot log an action on an unsaved {model_name}.")
             entry.content_type = ContentType.objects.get_for_model(content_object)
             entry.object_id = str(content_object.pk)
             entry.target_repr = str(content_object)[:TARGET_REPR_MAX_LENGTH]

@@ -1,4 +1,7 @@
-"""The app's pages, mounted with ``path("keys/", include("valet_keys.urls"))``."""
+"""The app's pages.
+
+Mount them with ``path("keys/", include("valet_keys.urls"))``.
+"""
 
 from django.urls import path
 

@@ -150,7 +150,9 @@ def key_history(request: HttpRequest, key_id: str) -> HttpResponse:
         window = list(older_first[: page_size + 1])
         actions = window[:page_size]
         has_older = len(window) > page_size
-        has_newer = before is not None and actions_of_key.filter(id__gte=before).exists()
+        has_newer = (
+            before is not None and actions_of_key.filter(id__gte=before).exists()
+        )
 
     recent = actions_of_key.order_by("-id")
     timestamps = list(recent.values_list("created", flat=True)[:CHART_SAMPLE_SIZE])

@@ -13,10 +13,9 @@ from .models import Comment, Post
 def _greeting(request: HttpRequest) -> str:
     if request.valet_key:
         return f"HELLO ROBOT, I SEE YOU ARE IMPERSONATING {request.user}"
-    elif request.user.is_authenticated:
+    if request.user.is_authenticated:
         return "Why, hello there Mr. User!"
-    else:
-        return "Welcome, guest."
+    return "Welcome, guest."
 
 
 @accepts_valet_key

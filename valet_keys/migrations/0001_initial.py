@@ -7,65 +7,180 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
+        ("contenttypes", "0002_remove_content_type_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Key',
+            name="Key",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('owner_label', models.CharField(editable=False, help_text="The owner's name when the key was created.", max_length=150, verbose_name='owner')),
-                ('key_id', models.CharField(editable=False, max_length=40, unique=True, verbose_name='key identifier')),
-                ('secret_digest', models.CharField(editable=False, max_length=64, verbose_name='secret digest')),
-                ('description', models.CharField(max_length=200, verbose_name='description')),
-                ('created', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created')),
-                ('is_disabled', models.BooleanField(default=False, editable=False, verbose_name='disabled')),
-                ('disabled_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='disabled at')),
-                ('last_used_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='last used')),
-                ('expires_at', models.DateTimeField(blank=True, null=True, verbose_name='expires')),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='valet_keys', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "owner_label",
+                    models.CharField(
+                        editable=False,
+                        help_text="The owner's name when the key was created.",
+                        max_length=150,
+                        verbose_name="owner",
+                    ),
+                ),
+                (
+                    "key_id",
+                    models.CharField(
+                        editable=False,
+                        max_length=40,
+                        unique=True,
+                        verbose_name="key identifier",
+                    ),
+                ),
+                (
+                    "secret_digest",
+                    models.CharField(
+                        editable=False, max_length=64, verbose_name="secret digest"
+                    ),
+                ),
+                (
+                    "description",
+                    models.CharField(max_length=200, verbose_name="description"),
+                ),
+                (
+                    "created",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now,
+                        editable=False,
+                        verbose_name="created",
+                    ),
+                ),
+                (
+                    "is_disabled",
+                    models.BooleanField(
+                        default=False, editable=False, verbose_name="disabled"
+                    ),
+                ),
+                (
+                    "disabled_at",
+                    models.DateTimeField(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        verbose_name="disabled at",
+                    ),
+                ),
+                (
+                    "last_used_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="last used"
+                    ),
+                ),
+                (
+                    "expires_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="expires"),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="valet_keys",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'valet key',
-                'verbose_name_plural': 'valet keys',
-                'ordering': ['-created', '-id'],
+                "verbose_name": "valet key",
+                "verbose_name_plural": "valet keys",
+                "ordering": ["-created", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='KeyAction',
+            name="KeyAction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=100, verbose_name='action')),
-                ('object_id', models.CharField(blank=True, max_length=255, verbose_name='target id')),
-                ('target_repr', models.CharField(blank=True, max_length=200, verbose_name='target')),
-                ('target_url', models.CharField(blank=True, max_length=500, verbose_name='target URL')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('created', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('content_type', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='contenttypes.contenttype', verbose_name='target type')),
-                ('key', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='actions', to='valet_keys.key', verbose_name='key')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("action", models.CharField(max_length=100, verbose_name="action")),
+                (
+                    "object_id",
+                    models.CharField(
+                        blank=True, max_length=255, verbose_name="target id"
+                    ),
+                ),
+                (
+                    "target_repr",
+                    models.CharField(blank=True, max_length=200, verbose_name="target"),
+                ),
+                (
+                    "target_url",
+                    models.CharField(
+                        blank=True, max_length=500, verbose_name="target URL"
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                (
+                    "created",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="created"
+                    ),
+                ),
+                (
+                    "content_type",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="contenttypes.contenttype",
+                        verbose_name="target type",
+                    ),
+                ),
+                (
+                    "key",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="actions",
+                        to="valet_keys.key",
+                        verbose_name="key",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'key action',
-                'verbose_name_plural': 'key actions',
-                'ordering': ['-id'],
+                "verbose_name": "key action",
+                "verbose_name_plural": "key actions",
+                "ordering": ["-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='key',
-            index=models.Index(fields=['user', '-created'], name='valet_keys_user_created'),
+            model_name="key",
+            index=models.Index(
+                fields=["user", "-created"], name="valet_keys_user_created"
+            ),
         ),
         migrations.AddIndex(
-            model_name='keyaction',
-            index=models.Index(fields=['key', '-id'], name='valet_keys_action_key_id'),
+            model_name="keyaction",
+            index=models.Index(fields=["key", "-id"], name="valet_keys_action_key_id"),
         ),
         migrations.AddIndex(
-            model_name='keyaction',
-            index=models.Index(fields=['content_type', 'object_id'], name='valet_keys_action_target'),
+            model_name="keyaction",
+            index=models.Index(
+                fields=["content_type", "object_id"], name="valet_keys_action_target"
+            ),
         ),
     ]
