@@ -45,7 +45,10 @@ def lint(session: nox.Session) -> None:
 @nox.session
 @nox.parametrize(
     ("python", "django"),
-    [nox.param(python, django, id=f"{python}-django{django}") for python, django in MATRIX],
+    [
+        nox.param(python, django, id=f"{python}-django{django}")
+        for python, django in MATRIX
+    ],
 )
 def tests(session: nox.Session, django: str) -> None:
     """Run the test suite once for each database."""

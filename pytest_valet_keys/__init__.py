@@ -1,1 +1,1 @@
-"""A pytest plugin with fixtures for sites that accept valet keys and robots."""
+"""A pytest plugin for testing sites that accept valet keys, and robots."""

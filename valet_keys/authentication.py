@@ -73,9 +73,15 @@ class _KeyQuery:
             for converter in converters:
                 value = converter(value, self.columns[index], connection)
             values[index] = value
-        key = Key.from_db(using, None, values[: self.key_field_count])
-        user = self.user_model.from_db(using, None, values[self.key_field_count :])
-        Key._meta.get_field("user").set_cached_value(key, user)  # type: ignore[union-attr]
+        # Passing field_names=None tells from_db the values are every
+        # concrete field in order, its fastest path.
+        key = Key.from_db(using, None, values[: self.key_field_count])  # type: ignore[arg-type]
+        user = self.user_model.from_db(
+            using,
+            None,  # type: ignore[arg-type]
+            values[self.key_field_count :],
+        )
+        Key.user.field.set_cached_value(key, user)
         return key
 
 
@@ -98,16 +104,20 @@ def _build_key_query(using: str) -> _KeyQuery:
     user_fields = user_model._meta.concrete_fields
     key_table, user_table = "k", "u"
 
-    selected = [quote(key_table) + "." + quote(f.column) for f in key_fields]
-    selected += [quote(user_table) + "." + quote(f.column) for f in user_fields]
-    user_fk = Key._meta.get_field("user")
+    def qualified(table: str, field: Any) -> str:
+        return f"{quote(table)}.{quote(field.column)}"
+
+    # Every name below comes from model metadata and is quoted by the
+    # backend; the only value, the identifier, is a query parameter.
+    selected = [qualified(key_table, f) for f in key_fields]
+    selected += [qualified(user_table, f) for f in user_fields]
     sql = (
-        f"SELECT {', '.join(selected)} "
+        f"SELECT {', '.join(selected)} "  # noqa: S608
         f"FROM {quote(Key._meta.db_table)} {quote(key_table)} "
         f"INNER JOIN {quote(user_model._meta.db_table)} {quote(user_table)} "
-        f"ON {quote(key_table)}.{quote(user_fk.column)} = "  # type: ignore[union-attr]
-        f"{quote(user_table)}.{quote(user_model._meta.pk.column)} "  # type: ignore[union-attr]
-        f"WHERE {quote(key_table)}.{quote(Key._meta.get_field('key_id').column)} = %s"
+        f"ON {qualified(key_table, Key.user.field)} = "
+        f"{qualified(user_table, user_model._meta.pk)} "
+        f"WHERE {qualified(key_table, Key._meta.get_field('key_id'))} = %s"
     )
 
     columns = [f.get_col(key_table) for f in key_fields]
@@ -119,7 +129,9 @@ def _build_key_query(using: str) -> _KeyQuery:
         chain += column.get_db_converters(connection)
         if chain:
             converters.append((index, tuple(chain)))
-    return _KeyQuery(sql, len(key_fields), tuple(converters), tuple(columns), user_model)
+    return _KeyQuery(
+        sql, len(key_fields), tuple(converters), tuple(columns), user_model
+    )
 
 
 def clear_query_cache(**kwargs: Any) -> None:
@@ -173,7 +185,9 @@ def authenticate_credentials(key_id: str, secret: str) -> Key | None:
     # Some databases compare text without regard to case; the identifier
     # must match exactly.
     if key is None or not digests_match or key.key_id != key_id:
-        logger.debug("Rejected valet key %s: unknown identifier or wrong secret", key_id)
+        logger.debug(
+            "Rejected valet key %s: unknown identifier or wrong secret", key_id
+        )
         return None
 
     # A genuine key that may no longer be used.

@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 KEY_ID_PREFIX = "vk_"
-SECRET_PREFIX = "vks_"
+SECRET_PREFIX = "vks_"  # noqa: S105 (a prefix, not a secret)
 
 # Digits first, so that base62 sorts the way numbers do.
 ALPHABET = string.digits + string.ascii_uppercase + string.ascii_lowercase
@@ -60,9 +60,7 @@ SECRET_RANDOM_LENGTH = 32
 # CRC32 is below 62**6, so six base62 characters always hold it.
 CHECKSUM_LENGTH = 6
 
-KEY_ID_PATTERN = re.compile(
-    rf"{KEY_ID_PREFIX}[0-9A-Za-z]{{{KEY_ID_RANDOM_LENGTH}}}"
-)
+KEY_ID_PATTERN = re.compile(rf"{KEY_ID_PREFIX}[0-9A-Za-z]{{{KEY_ID_RANDOM_LENGTH}}}")
 SECRET_PATTERN = re.compile(
     rf"{SECRET_PREFIX}[0-9A-Za-z]{{{SECRET_RANDOM_LENGTH + CHECKSUM_LENGTH}}}"
 )
@@ -152,6 +150,8 @@ def parse_basic_authorization(header: str) -> BasicCredentials:
     scheme, _, token = header.strip().partition(" ")
     if scheme.lower() != "basic":
         raise InvalidCredentials("not the Basic scheme")
+    if not token.strip():
+        raise InvalidCredentials("no credentials after the scheme")
     try:
         decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError, ValueError):

@@ -7,12 +7,12 @@ available for investigation. Only a digest of each secret is stored.
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import models, router
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -49,7 +49,9 @@ class KeyManager(models.Manager["Key"]):
         """
         secret = generate_secret()
         key = self.create(
-            user=user,
+            # The stubs type the field with whichever user model the checking
+            # settings name; any AUTH_USER_MODEL instance is right here.
+            user=cast("Any", user),
             owner_label=str(user)[: Key.OWNER_LABEL_MAX_LENGTH],
             key_id=generate_key_id(),
             secret_digest=digest_secret(secret),
@@ -85,9 +87,7 @@ class Key(models.Model):
     key_id = models.CharField(
         _("key identifier"), max_length=40, unique=True, editable=False
     )
-    secret_digest = models.CharField(
-        _("secret digest"), max_length=64, editable=False
-    )
+    secret_digest = models.CharField(_("secret digest"), max_length=64, editable=False)
     description = models.CharField(_("description"), max_length=DESCRIPTION_MAX_LENGTH)
     created = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     is_disabled = models.BooleanField(_("disabled"), default=False, editable=False)
@@ -168,9 +168,8 @@ class Key(models.Model):
         entry = KeyAction(key=self, action=action, notes=notes or "")
         if content_object is not None:
             if content_object.pk is None:
-                raise ValueError(
-                    f"Cannot log an action on an unsaved {type(content_object).__name__}."
-                )
+                model_name = type(content_object).__name__
+                raise ValueError(f"Cannot log an action on an unsaved {model_name}.")
             entry.content_type = ContentType.objects.get_for_model(content_object)
             entry.object_id = str(content_object.pk)
             entry.target_repr = str(content_object)[:TARGET_REPR_MAX_LENGTH]
@@ -236,3 +235,18 @@ class KeyAction(models.Model):
     @property
     def has_target(self) -> bool:
         return bool(self.object_id)
+
+
+def disable_keys_of_deleted_user(
+    sender: type[models.Model], instance: models.Model, **kwargs: object
+) -> None:
+    """Disable a user's keys as the user is deleted.
+
+    The keys and their history stay; the key loses its owner through
+    ``SET_NULL`` and could not authenticate anyway, but marking it disabled
+    records when it stopped working and shows it plainly in lists.
+    """
+    using = kwargs.get("using") or router.db_for_write(Key)
+    keys = Key.objects.using(str(using)).filter(user=instance.pk, is_disabled=False)
+    for key in keys:
+        key.disable()
