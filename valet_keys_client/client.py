@@ -98,15 +98,19 @@ class KeyInfo:
             data = response.json()
             if not isinstance(data, dict):
                 raise ValueError("not a JSON object")
+            key_id = _text(data, "key_id")
+            user = _text(data, "user", optional=True)
+            description = _text(data, "description")
+            created = _text(data, "created")
             expires_at = _text(data, "expires_at", optional=True)
             return cls(
-                key_id=_text(data, "key_id"),
-                user=_text(data, "user", optional=True),
-                description=_text(data, "description"),
-                created=datetime.fromisoformat(_text(data, "created")),
-                expires_at=None
-                if expires_at is None
-                else datetime.fromisoformat(expires_at),
+                key_id=key_id,
+                user=user,
+                description=description,
+                created=datetime.fromisoformat(created),
+                expires_at=(
+                    None if expires_at is None else datetime.fromisoformat(expires_at)
+                ),
             )
         except ValueError as exc:
             # requests' JSONDecodeError is a ValueError too; its message
