@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import responses
 
 from valet_keys_client import Client, Retries
 
-from .support import BASE_URL, KEY_ID, SECRET
+from .support import BASE_URL, KEY_ID, SECRET, Answer, Received, local_site
 
 
 @pytest.fixture
@@ -44,3 +45,16 @@ def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def serve() -> Iterator[
+    Callable[[Callable[[Received], Answer]], tuple[str, list[Received]]]
+]:
+    """Start local sites that answer with a function, until the test ends.
+
+    Calling the fixture with the function returns the site's URL and the
+    list of requests it received.
+    """
+    with contextlib.ExitStack() as stack:
+        yield lambda answer: stack.enter_context(local_site(answer))
