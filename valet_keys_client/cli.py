@@ -11,6 +11,7 @@ import argparse
 import dataclasses
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -24,6 +25,9 @@ from .client import (
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT,
     DEFAULT_WHOAMI_PATH,
+    KEY_ID_VARIABLE,
+    SECRET_VARIABLE,
+    URL_VARIABLE,
     Client,
     KeyInfo,
 )
@@ -146,7 +150,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--timeout",
         metavar="SECONDS",
-        type=float,
+        type=_seconds,
         help="how long to wait for a connection and for the answer "
         f"(default: {DEFAULT_TIMEOUT[0]:g} to connect, {DEFAULT_TIMEOUT[1]:g} "
         f"to answer)",
@@ -154,7 +158,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--retries",
         metavar="N",
-        type=int,
+        type=_count,
         help="the most retries after a busy or unreachable site "
         f"(default: {DEFAULT_RETRIES.total})",
     )
@@ -235,7 +239,32 @@ def _run(arguments: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of seconds above zero"
+        )
+    return seconds
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number, 0 or more")
+    return int(text)
+
+
 def _client(arguments: argparse.Namespace) -> Client:
+    # Client.from_env would name its keyword arguments, which mean nothing
+    # on a command line.
+    given = {URL_VARIABLE: arguments.url, KEY_ID_VARIABLE: None, SECRET_VARIABLE: None}
+    for variable, value in given.items():
+        if value is None and not os.environ.get(variable, "").strip():
+            raise UsageError(f"{variable} is not set: set it in the environment")
+
     options: dict[str, Any] = {}
     if arguments.timeout is not None:
         options["timeout"] = arguments.timeout
@@ -276,15 +305,22 @@ def _headers(lines: list[str]) -> dict[str, str]:
 
 def _body(arguments: argparse.Namespace) -> dict[str, Any]:
     if arguments.json is not None:
-        text = sys.stdin.read() if arguments.json == "-" else arguments.json
+        text = _read_stdin() if arguments.json == "-" else arguments.json
         try:
             return {"json": json.loads(text)}
         except ValueError as error:
             raise UsageError(f"--json is not valid JSON: {error}") from None
     if arguments.data is not None:
-        text = sys.stdin.read() if arguments.data == "-" else arguments.data
+        text = _read_stdin() if arguments.data == "-" else arguments.data
         return {"data": text.encode()}
     return {}
+
+
+def _read_stdin() -> str:
+    try:
+        return sys.stdin.read()
+    except UnicodeDecodeError as error:
+        raise UsageError(f"standard input is not text: {error}") from None
 
 
 def _as_json(info: KeyInfo) -> dict[str, Any]:
