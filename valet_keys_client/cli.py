@@ -128,7 +128,8 @@ def _parser() -> argparse.ArgumentParser:
     body.add_argument(
         "--data",
         metavar="TEXT",
-        help="send this text as the body, as it is; - reads it from standard input",
+        help="send this text as the body, as it is, as a form (name=value&...) "
+        "unless -H sets another Content-Type; - reads it from standard input",
     )
     parser.add_argument(
         "-H",
@@ -214,12 +215,20 @@ def _run(arguments: argparse.Namespace) -> int:
                 info = client.whoami(path=arguments.path or DEFAULT_WHOAMI_PATH)
                 _print(json.dumps(_as_json(info), indent=2, ensure_ascii=False))
             else:
+                body = _body(arguments)
+                headers = _headers(arguments.header)
+                # As with curl's --data, text is a form unless said otherwise;
+                # a Django view reads it into request.POST.
+                if "data" in body and not any(
+                    name.lower() == "content-type" for name in headers
+                ):
+                    headers["Content-Type"] = "application/x-www-form-urlencoded"
                 response = client.request(
                     _method(arguments.command),
                     _path(arguments.path),
-                    headers=_headers(arguments.header),
+                    headers=headers,
                     idempotency_key=arguments.idempotency_key,
-                    **_body(arguments),
+                    **body,
                 )
                 _print(_describe_body(response))
     except UsageError as error:

@@ -120,12 +120,23 @@ def test_post_sends_json_from_standard_input(site, capsys, monkeypatch):
     ("argument", "stdin", "body"),
     [("name=bolt", "", b"name=bolt"), ("-", "raw text\n", b"raw text\n")],
 )
-def test_put_sends_data_as_it_is(site, monkeypatch, argument, stdin, body):
+def test_put_sends_data_as_it_is_as_a_form(site, monkeypatch, argument, stdin, body):
     monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
     site.put(URL)
 
     assert main(["PUT", "/api/items/", "--data", argument]) == 0
     assert site.calls[0].request.body == body
+    assert site.calls[0].request.headers["Content-Type"] == (
+        "application/x-www-form-urlencoded"
+    )
+
+
+def test_data_keeps_a_content_type_given_as_a_header(site):
+    site.put(URL)
+
+    argv = ["PUT", "/api/items/", "--data", "a,b", "-H", "content-type: text/csv"]
+    assert main(argv) == 0
+    assert site.calls[0].request.headers["Content-Type"] == "text/csv"
 
 
 def test_headers_and_idempotency_key_are_sent(site):
