@@ -13,7 +13,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TextIO
 
@@ -184,10 +184,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     try:
         arguments = _parser().parse_args(argv)
-    except SystemExit as exit:
+    except SystemExit as stop:
         # argparse exits on its own for --help, --version and bad arguments,
         # having printed what it had to.
-        return exit.code if isinstance(exit.code, int) else EXIT_USAGE
+        return stop.code if isinstance(stop.code, int) else EXIT_USAGE
 
     # The library configures no logging; the command is an application and
     # may, for as long as it runs.
@@ -208,29 +208,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(arguments: argparse.Namespace) -> int:
     try:
-        client = _client(arguments)
-        with client:
-            if arguments.command.lower() == "whoami":
-                _check_whoami(arguments)
-                info = client.whoami(path=arguments.path or DEFAULT_WHOAMI_PATH)
-                _print(json.dumps(_as_json(info), indent=2, ensure_ascii=False))
-            else:
-                body = _body(arguments)
-                headers = _headers(arguments.header)
-                # As with curl's --data, text is a form unless said otherwise;
-                # a Django view reads it into request.POST.
-                if "data" in body and not any(
-                    name.lower() == "content-type" for name in headers
-                ):
-                    headers["Content-Type"] = "application/x-www-form-urlencoded"
-                response = client.request(
-                    _method(arguments.command),
-                    _path(arguments.path),
-                    headers=headers,
-                    idempotency_key=arguments.idempotency_key,
-                    **body,
-                )
-                _print(_describe_body(response))
+        # The command line is checked before the environment, so that a typo
+        # is reported as such wherever the command runs.
+        send = _command(arguments)
+        with _client(arguments) as client:
+            _print(send(client))
     except UsageError as error:
         return _fail(EXIT_USAGE, f"{error} (see valet-keys --help)")
     except MalformedCredentials as error:
@@ -246,6 +228,35 @@ def _run(arguments: argparse.Namespace) -> int:
     except TransportError as error:
         return _fail(EXIT_TRANSPORT, str(error))
     return EXIT_OK
+
+
+def _command(arguments: argparse.Namespace) -> Callable[[Client], str]:
+    """Check the command line, and return what to do with the client."""
+    if arguments.command.lower() == "whoami":
+        if arguments.json is not None or arguments.data is not None:
+            raise UsageError("whoami sends no body; drop --json and --data")
+        whoami_path = arguments.path or DEFAULT_WHOAMI_PATH
+        return lambda client: json.dumps(
+            _as_json(client.whoami(path=whoami_path)), indent=2, ensure_ascii=False
+        )
+
+    method = _method(arguments.command)
+    path = _path(arguments.path)
+    body = _body(arguments)
+    headers = _headers(arguments.header)
+    # As with curl's --data, text is a form unless said otherwise; a Django
+    # view reads it into request.POST.
+    if "data" in body and not any(name.lower() == "content-type" for name in headers):
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    return lambda client: _describe_body(
+        client.request(
+            method,
+            path,
+            headers=headers,
+            idempotency_key=arguments.idempotency_key,
+            **body,
+        )
+    )
 
 
 def _seconds(text: str) -> float:
@@ -280,11 +291,6 @@ def _client(arguments: argparse.Namespace) -> Client:
     if arguments.retries is not None:
         options["retries"] = Retries(total=arguments.retries)
     return Client.from_env(base_url=arguments.url, **options)
-
-
-def _check_whoami(arguments: argparse.Namespace) -> None:
-    if arguments.json is not None or arguments.data is not None:
-        raise UsageError("whoami sends no body; drop --json and --data")
 
 
 def _method(command: str) -> str:

@@ -467,3 +467,10 @@ def test_console_script_runs_main():
 
     assert script.value == "valet_keys_client.cli:main"
     assert script.load() is main
+
+
+def test_command_line_is_checked_before_the_environment(capsys, environment):
+    environment.delenv("VALET_KEYS_URL")
+
+    assert main(["FETCH", "/x"]) == 2
+    assert capsys.readouterr().err.startswith("valet-keys: unknown command 'FETCH'")
