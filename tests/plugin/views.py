@@ -20,6 +20,8 @@ produced: list[int | str] = []
 
 @accepts_valet_key
 def echo(request: HttpRequest, rest: str = "") -> JsonResponse:
+    # Read before the form, which would consume the stream.
+    body = request.body
     headers = {
         name: value
         for name, value in request.headers.items()
@@ -35,7 +37,7 @@ def echo(request: HttpRequest, rest: str = "") -> JsonResponse:
             "files": {
                 name: upload.read().decode() for name, upload in request.FILES.items()
             },
-            "body": request.body.decode() if not request.FILES else "",
+            "body": "" if request.FILES else body.decode(),
             "headers": headers,
             "host": request.get_host(),
             "secure": request.is_secure(),

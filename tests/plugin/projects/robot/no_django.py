@@ -1,15 +1,19 @@
-"""A plugin, loaded with ``-p no_django``, that makes Django unimportable.
+"""A plugin, loaded with ``-p no_django``, that hides Django.
 
-It stands for a robot's project where Django is not installed: loaded
-before entry-point plugins, it makes any import of ``django`` fail.
+It stands for a robot's project where neither Django nor pytest-django is
+installed: loaded before entry-point plugins, it makes their imports fail as
+for a missing package. pytest-django's entry point is kept from loading with
+``-p no:django``.
 """
 
 import sys
 
+HIDDEN = ("django", "pytest_django")
+
 
 class _NoDjango:
     def find_spec(self, name: str, path: object = None, target: object = None) -> None:
-        if name == "django" or name.startswith("django."):
+        if name.partition(".")[0] in HIDDEN:
             raise ModuleNotFoundError(f"No module named {name!r}", name=name)
 
 
