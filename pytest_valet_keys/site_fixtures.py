@@ -8,11 +8,10 @@ settings may not be configured yet when pytest loads plugins.
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import itertools
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 import pytest
 
@@ -96,8 +95,13 @@ def valet_user(request: pytest.FixtureRequest) -> AbstractBaseUser:
     name = _requested(request, "valet_user")
     _require_settings(name)
     faker = _faker(request, name)
-    with _database_access(request, name):
+    _database_first(request)
+    try:
         return _make_user(faker)
+    except RuntimeError as error:
+        if not _blocked(error):
+            raise
+    _fail_without_database(name)
 
 
 @pytest.fixture
@@ -129,15 +133,18 @@ def valet_key_factory(request: pytest.FixtureRequest) -> KeyFactory:
                 f"valet_key_factory() got an unknown option {unknown[0]!r}; "
                 f"it takes user, description and {_describe(_mint_options())}."
             )
-        with _database_access(request, name):
-            owner = user if user is not None else request.getfixturevalue("valet_user")
-            text = (
-                description
-                if description is not None
-                else f"Test robot {next(numbers)}"
-            )
-            key, secret = Key.objects.mint(owner, text, **options)
-        return MintedKey(key, secret)
+        _database_first(request)
+        owner = user if user is not None else request.getfixturevalue("valet_user")
+        if description is None:
+            description = f"Test robot {next(numbers)}"
+        try:
+            key, secret = Key.objects.mint(owner, description, **options)
+        except RuntimeError as error:
+            if not _blocked(error):
+                raise
+        else:
+            return MintedKey(key, secret)
+        _fail_without_database(name)
 
     return mint
 
@@ -336,28 +343,32 @@ def _require_settings(name: str) -> None:
         )
 
 
-@contextlib.contextmanager
-def _database_access(request: pytest.FixtureRequest, name: str) -> Iterator[None]:
-    """Let the block use the database, or fail naming what gives access.
+def _database_first(request: pytest.FixtureRequest) -> None:
+    """Set up the test's database fixture before a site fixture uses it.
 
-    A test's ``db`` or ``transactional_db`` fixture may come after a site
-    fixture in its signature, and so be set up after it: set it up first.
+    A test's ``db`` or ``transactional_db`` may come after a site fixture in
+    its signature, and so would be set up after it.
     """
-    __tracebackhide__ = True
     for database_fixture in ("transactional_db", "db"):
         if database_fixture in request.fixturenames:
             request.getfixturevalue(database_fixture)
-            break
-    try:
-        yield
-    except RuntimeError as error:
-        if _BLOCKED_DATABASE not in str(error):
-            raise
-        pytest.fail(
-            f"{name} needs database access: add @pytest.mark.django_db to the "
-            f"test, or request the db or transactional_db fixture.",
-            pytrace=False,
-        )
+            return
+
+
+def _blocked(error: RuntimeError) -> bool:
+    """Tell whether ``error`` is pytest-django refusing database access."""
+    return _BLOCKED_DATABASE in str(error)
+
+
+def _fail_without_database(name: str) -> NoReturn:
+    # Called outside the except clause that caught pytest-django's error,
+    # so that pytest does not print that error above this one.
+    __tracebackhide__ = True
+    pytest.fail(
+        f"{name} needs database access: add @pytest.mark.django_db to the "
+        f"test, or request the db or transactional_db fixture.",
+        pytrace=False,
+    )
 
 
 def _faker(request: pytest.FixtureRequest, name: str) -> Any:
