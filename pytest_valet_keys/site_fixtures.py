@@ -8,10 +8,11 @@ settings may not be configured yet when pytest loads plugins.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import itertools
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, NoReturn, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 
@@ -101,7 +102,8 @@ def valet_user(request: pytest.FixtureRequest) -> AbstractBaseUser:
     except RuntimeError as error:
         if not _blocked(error):
             raise
-    _fail_without_database(name)
+        failure = _no_database(name)
+    raise failure
 
 
 @pytest.fixture
@@ -142,9 +144,10 @@ def valet_key_factory(request: pytest.FixtureRequest) -> KeyFactory:
         except RuntimeError as error:
             if not _blocked(error):
                 raise
+            failure = _no_database(name)
         else:
             return MintedKey(key, secret)
-        _fail_without_database(name)
+        raise failure
 
     return mint
 
@@ -228,6 +231,9 @@ def robot_factory(request: pytest.FixtureRequest) -> Iterator[RobotFactory]:
 
         session = requests.Session()
         sessions.append(session)
+        # Proxies, .netrc and certificate bundles from the environment mean
+        # nothing in-process, and looking them up costs more than a view.
+        session.trust_env = False
         adapter = DjangoAdapter(raise_request_exception=raise_request_exception)
         for scheme in ("http", "https"):
             session.mount(f"{scheme}://{DEFAULT_HOST}/", adapter)
@@ -284,6 +290,9 @@ def live_robot(
     options = _robot_options(request)
     options.pop("raise_request_exception", None)
     session = requests.Session()
+    # The server is on this machine: a proxy from the environment must not
+    # stand in between.
+    session.trust_env = False
     try:
         yield _client(live_server.url, valet_key, session, options)
     finally:
@@ -360,11 +369,13 @@ def _blocked(error: RuntimeError) -> bool:
     return _BLOCKED_DATABASE in str(error)
 
 
-def _fail_without_database(name: str) -> NoReturn:
-    # Called outside the except clause that caught pytest-django's error,
-    # so that pytest does not print that error above this one.
-    __tracebackhide__ = True
-    pytest.fail(
+def _no_database(name: str) -> BaseException:
+    """Return the failure of a site fixture used without database access.
+
+    It is raised outside the except clause that caught pytest-django's
+    error, so that pytest does not print that error above this one.
+    """
+    return pytest.fail.Exception(
         f"{name} needs database access: add @pytest.mark.django_db to the "
         f"test, or request the db or transactional_db fixture.",
         pytrace=False,
@@ -411,6 +422,7 @@ def _make_user(faker: Any) -> AbstractBaseUser:
     return user
 
 
+@functools.cache
 def _mint_options() -> frozenset[str]:
     """Return the keyword options of ``Key.objects.mint()``."""
     from valet_keys.models import Key

@@ -1,0 +1,157 @@
+"""Compare tests written with the plugin's fixtures to hand-written ones.
+
+Two generated test modules, run side by side in interleaved rounds:
+
+- *plugin*: each test uses ``valet_key`` and makes one request through
+  ``robot`` (the real SDK client, routed in-process into Django);
+- *baseline*: each test creates a user and makes one request through
+  Django's test client.
+
+Each test is timed from its setup to its teardown. The first and last tests
+of a run are left out, as they carry the creation and destruction of the
+test database. Each round runs both modules back to back and gives a ratio
+of their totals; the figure is the median of the rounds' ratios, which
+pairs runs made under the same load. The bar is a ratio of at most 2.
+
+Run from the project's root::
+
+    python benchmarks/plugin_fixtures.py [--tests 1000] [--rounds 3]
+
+``VALET_KEYS_TEST_DB`` picks the database, as for the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BAR = 2.0
+
+CONFTEST = """
+import json
+import os
+import time
+
+import pytest
+
+durations = []
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    start = time.perf_counter()
+    try:
+        return (yield)
+    finally:
+        durations.append(time.perf_counter() - start)
+
+
+def pytest_sessionfinish(session):
+    with open(os.environ["BENCHMARK_OUTPUT"], "w") as output:
+        json.dump(durations, output)
+"""
+
+PLUGIN_TESTS = """
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("number", range({tests}))
+def test_robot_request(valet_key, robot, number):
+    assert robot.get("hello/").status_code == 200
+"""
+
+BASELINE_TESTS = """
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("number", range({tests}))
+def test_client_request(client, django_user_model, number):
+    django_user_model.objects.create_user(username=f"user{{number}}")
+    assert client.get("/hello/").status_code == 200
+"""
+
+INI = """
+[pytest]
+DJANGO_SETTINGS_MODULE = tests.settings
+django_find_project = false
+pythonpath = {root}
+addopts = -q -p no:cacheprovider -p no:hypothesispytest
+"""
+
+
+def run(directory: Path, module: str) -> list[float]:
+    """Run one generated module; return the durations of its tests."""
+    output = directory / f"{module}.json"
+    environment = {**os.environ, "BENCHMARK_OUTPUT": str(output)}
+    environment.pop("DJANGO_SETTINGS_MODULE", None)
+    completed = subprocess.run(
+        [sys.executable, "-m", "pytest", f"{module}.py"],
+        cwd=directory,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        sys.exit(f"{module} failed:\n{completed.stdout}\n{completed.stderr}")
+    durations: list[float] = json.loads(output.read_text())
+    return durations[1:-1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tests", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3)
+    options = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="plugin-bench-") as name:
+        directory = Path(name)
+        (directory / "conftest.py").write_text(textwrap.dedent(CONFTEST))
+        (directory / "pytest.ini").write_text(INI.format(root=ROOT))
+        (directory / "test_plugin.py").write_text(
+            PLUGIN_TESTS.format(tests=options.tests)
+        )
+        (directory / "test_baseline.py").write_text(
+            BASELINE_TESTS.format(tests=options.tests)
+        )
+
+        ratios = []
+        for round_number in range(1, options.rounds + 1):
+            totals = {}
+            for module in ("test_plugin", "test_baseline"):
+                durations = run(directory, module)
+                totals[module] = sum(durations)
+                print(
+                    f"round {round_number}  {module:<13}  {len(durations)} tests  "
+                    f"{totals[module]:6.2f} s  "
+                    f"median {statistics.median(durations) * 1e3:6.2f} ms/test"
+                )
+            ratios.append(totals["test_plugin"] / totals["test_baseline"])
+            print(f"round {round_number}  ratio {ratios[-1]:.2f}")
+
+    database = os.environ.get("VALET_KEYS_TEST_DB", "sqlite")
+    command = " ".join(["python", "benchmarks/plugin_fixtures.py", *sys.argv[1:]])
+    print()
+    print(f"database: {database}; {options.tests} tests per module")
+    print(
+        f"ratio of valet_key + robot request to user + test-client request: "
+        f"{statistics.median(ratios):.2f} (median of {len(ratios)} rounds, "
+        f"{min(ratios):.2f} to {max(ratios):.2f}; bar: at most {BAR:g})"
+    )
+    print(f"command: {command}")
+
+
+if __name__ == "__main__":
+    main()
