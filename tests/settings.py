@@ -3,7 +3,8 @@
 ``VALET_KEYS_TEST_DB`` picks the database: ``sqlite`` (the default, a file
 database as in production, not only in memory), ``postgresql`` or
 ``mariadb``, the last two on 127.0.0.1 as set up on the development and CI
-machines.
+machines. ``VALET_KEYS_TEST_DB_NAME`` names the test database on the servers,
+so that several checkouts can run their suites at once.
 """
 
 import os
@@ -12,12 +13,13 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 DATABASE_VENDOR = os.environ.get("VALET_KEYS_TEST_DB", "sqlite")
+TEST_DATABASE_NAME = os.environ.get("VALET_KEYS_TEST_DB_NAME", "test_valet_keys")
 
 _DATABASES = {
     "sqlite": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(HERE / ".databases" / "valet_keys.sqlite3"),
-        "TEST": {"NAME": str(HERE / ".databases" / "test_valet_keys.sqlite3")},
+        "TEST": {"NAME": str(HERE / ".databases" / f"{TEST_DATABASE_NAME}.sqlite3")},
     },
     "postgresql": {
         "ENGINE": "django.db.backends.postgresql",
@@ -25,7 +27,7 @@ _DATABASES = {
         "USER": os.environ.get("VALET_KEYS_PG_USER", "postgres"),
         "HOST": "127.0.0.1",
         "PORT": "5432",
-        "TEST": {"NAME": "test_valet_keys"},
+        "TEST": {"NAME": TEST_DATABASE_NAME},
     },
     "mariadb": {
         "ENGINE": "django.db.backends.mysql",
@@ -35,7 +37,7 @@ _DATABASES = {
         "PORT": "3306",
         "OPTIONS": {"charset": "utf8mb4"},
         "TEST": {
-            "NAME": "test_valet_keys",
+            "NAME": TEST_DATABASE_NAME,
             "CHARSET": "utf8mb4",
             "COLLATION": "utf8mb4_unicode_ci",
         },

@@ -105,7 +105,9 @@ REJECTIONS = {
     "no colon": lambda key, secret: "Basic " + _b64(key.key_id + secret),
     "unknown id": lambda key, secret: basic_auth(generate_key_id(), secret),
     "wrong secret": lambda key, secret: basic_auth(key.key_id, generate_secret()),
-    "bad checksum": lambda key, secret: basic_auth(key.key_id, secret[:-1] + "x"),
+    "bad checksum": lambda key, secret: basic_auth(
+        key.key_id, secret[:-1] + ("x" if secret[-1] != "x" else "y")
+    ),
     "identifier in other case": lambda key, secret: basic_auth(
         key.key_id.swapcase().replace("VK_", "vk_"), secret
     ),

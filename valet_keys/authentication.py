@@ -19,12 +19,14 @@ import hmac
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connections, router
 from django.db.models import Model
+from django.db.models.base import ModelState
+from django.db.models.signals import post_init, pre_init
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -59,6 +61,8 @@ class _KeyQuery:
     converters: Sequence[tuple[int, Sequence[Converter]]]
     columns: Sequence[Any]
     user_model: type[Model]
+    key_attnames: Sequence[str]
+    user_attnames: Sequence[str]
 
     def fetch(self, using: str, key_id: str) -> Key | None:
         connection = connections[using]
@@ -73,13 +77,9 @@ class _KeyQuery:
             for converter in converters:
                 value = converter(value, self.columns[index], connection)
             values[index] = value
-        # Passing field_names=None tells from_db the values are every
-        # concrete field in order, its fastest path.
-        key = Key.from_db(using, None, values[: self.key_field_count])  # type: ignore[arg-type]
-        user = self.user_model.from_db(
-            using,
-            None,  # type: ignore[arg-type]
-            values[self.key_field_count :],
+        key = _instance(Key, using, self.key_attnames, values[: self.key_field_count])
+        user = _instance(
+            self.user_model, using, self.user_attnames, values[self.key_field_count :]
         )
         Key.user.field.set_cached_value(key, user)
         return key
@@ -130,8 +130,43 @@ def _build_key_query(using: str) -> _KeyQuery:
         if chain:
             converters.append((index, tuple(chain)))
     return _KeyQuery(
-        sql, len(key_fields), tuple(converters), tuple(columns), user_model
+        sql=sql,
+        key_field_count=len(key_fields),
+        converters=tuple(converters),
+        columns=tuple(columns),
+        user_model=user_model,
+        key_attnames=tuple(f.attname for f in key_fields),
+        user_attnames=tuple(f.attname for f in user_fields),
     )
+
+
+_M = TypeVar("_M", bound=Model)
+
+
+def _instance(
+    model: type[_M], using: str, attnames: Sequence[str], values: Sequence[Any]
+) -> _M:
+    """Build a model instance from a full row, as ``Model.from_db`` would.
+
+    ``Model.__init__`` spends most of its time on keyword arguments,
+    defaults and descriptors that a complete row from the database does not
+    need; filling the instance's dict directly costs a fraction of it. A
+    model with ``pre_init`` or ``post_init`` receivers (such as one with an
+    ``ImageField``) is built the usual way so that they still run.
+    """
+    # Checking the receiver lists first keeps the common case, no init
+    # receivers at all, to two attribute reads.
+    if (pre_init.receivers and pre_init.has_listeners(model)) or (
+        post_init.receivers and post_init.has_listeners(model)
+    ):
+        return model.from_db(using, attnames, values)
+    instance = model.__new__(model)
+    instance.__dict__.update(zip(attnames, values, strict=True))
+    state = ModelState()
+    state.adding = False
+    state.db = using
+    instance._state = state
+    return instance
 
 
 def clear_query_cache(**kwargs: Any) -> None:

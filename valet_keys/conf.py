@@ -1,7 +1,9 @@
-"""The app's settings, read from the ``VALET_KEYS`` dict on every access.
+"""The app's settings, read lazily from the ``VALET_KEYS`` dict.
 
-Reading on access, rather than once at import, keeps the values in step with
-``override_settings`` in tests and with settings changed at start-up.
+The dict is read on first use rather than at import, and read again after
+``override_settings`` or anything else that sends ``setting_changed``, so the
+values always follow the current settings. Between changes it is kept, as
+the decorator consults it on every request.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 __all__ = ["DEFAULTS", "get_setting"]
 
@@ -30,9 +34,24 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+_configured: dict[str, Any] | None = None
+
+
 def get_setting(name: str) -> Any:
     """Return the setting ``name`` from ``VALET_KEYS``, or its default."""
-    configured = getattr(settings, "VALET_KEYS", {})
-    if name in configured:
-        return configured[name]
+    global _configured
+    if _configured is None:
+        value = getattr(settings, "VALET_KEYS", {})
+        # A malformed value is reported by the system checks; reading it
+        # must not fail before they run.
+        _configured = value if isinstance(value, dict) else {}
+    if name in _configured:
+        return _configured[name]
     return DEFAULTS[name]
+
+
+@receiver(setting_changed)
+def _forget_settings(*, setting: str, **kwargs: Any) -> None:
+    global _configured
+    if setting == "VALET_KEYS":
+        _configured = None

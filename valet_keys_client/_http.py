@@ -1,4 +1,4 @@
-"""Read and write the parts of HTTP messages that the client cares about."""
+"""Read the Retry-After header, and keep credentials out of URLs shown."""
 
 from __future__ import annotations
 

@@ -11,8 +11,9 @@ import argparse
 import dataclasses
 import json
 import logging
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TextIO
 
@@ -24,6 +25,9 @@ from .client import (
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT,
     DEFAULT_WHOAMI_PATH,
+    KEY_ID_VARIABLE,
+    SECRET_VARIABLE,
+    URL_VARIABLE,
     Client,
     KeyInfo,
 )
@@ -124,7 +128,8 @@ def _parser() -> argparse.ArgumentParser:
     body.add_argument(
         "--data",
         metavar="TEXT",
-        help="send this text as the body, as it is; - reads it from standard input",
+        help="send this text as the body, as it is, as a form (name=value&...) "
+        "unless -H sets another Content-Type; - reads it from standard input",
     )
     parser.add_argument(
         "-H",
@@ -146,7 +151,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--timeout",
         metavar="SECONDS",
-        type=float,
+        type=_seconds,
         help="how long to wait for a connection and for the answer "
         f"(default: {DEFAULT_TIMEOUT[0]:g} to connect, {DEFAULT_TIMEOUT[1]:g} "
         f"to answer)",
@@ -154,7 +159,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--retries",
         metavar="N",
-        type=int,
+        type=_count,
         help="the most retries after a busy or unreachable site "
         f"(default: {DEFAULT_RETRIES.total})",
     )
@@ -179,10 +184,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     try:
         arguments = _parser().parse_args(argv)
-    except SystemExit as exit:
+    except SystemExit as stop:
         # argparse exits on its own for --help, --version and bad arguments,
         # having printed what it had to.
-        return exit.code if isinstance(exit.code, int) else EXIT_USAGE
+        return stop.code if isinstance(stop.code, int) else EXIT_USAGE
 
     # The library configures no logging; the command is an application and
     # may, for as long as it runs.
@@ -203,21 +208,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(arguments: argparse.Namespace) -> int:
     try:
-        client = _client(arguments)
-        with client:
-            if arguments.command.lower() == "whoami":
-                _check_whoami(arguments)
-                info = client.whoami(path=arguments.path or DEFAULT_WHOAMI_PATH)
-                _print(json.dumps(_as_json(info), indent=2, ensure_ascii=False))
-            else:
-                response = client.request(
-                    _method(arguments.command),
-                    _path(arguments.path),
-                    headers=_headers(arguments.header),
-                    idempotency_key=arguments.idempotency_key,
-                    **_body(arguments),
-                )
-                _print(_describe_body(response))
+        # The command line is checked before the environment, so that a typo
+        # is reported as such wherever the command runs.
+        send = _command(arguments)
+        with _client(arguments) as client:
+            _print(send(client))
     except UsageError as error:
         return _fail(EXIT_USAGE, f"{error} (see valet-keys --help)")
     except MalformedCredentials as error:
@@ -235,18 +230,67 @@ def _run(arguments: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _command(arguments: argparse.Namespace) -> Callable[[Client], str]:
+    """Check the command line, and return what to do with the client."""
+    if arguments.command.lower() == "whoami":
+        if arguments.json is not None or arguments.data is not None:
+            raise UsageError("whoami sends no body; drop --json and --data")
+        whoami_path = arguments.path or DEFAULT_WHOAMI_PATH
+        return lambda client: json.dumps(
+            _as_json(client.whoami(path=whoami_path)), indent=2, ensure_ascii=False
+        )
+
+    method = _method(arguments.command)
+    path = _path(arguments.path)
+    body = _body(arguments)
+    headers = _headers(arguments.header)
+    # As with curl's --data, text is a form unless said otherwise; a Django
+    # view reads it into request.POST.
+    if "data" in body and not any(name.lower() == "content-type" for name in headers):
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    return lambda client: _describe_body(
+        client.request(
+            method,
+            path,
+            headers=headers,
+            idempotency_key=arguments.idempotency_key,
+            **body,
+        )
+    )
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of seconds above zero"
+        )
+    return seconds
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number, 0 or more")
+    return int(text)
+
+
 def _client(arguments: argparse.Namespace) -> Client:
+    # Client.from_env would name its keyword arguments, which mean nothing
+    # on a command line.
+    given = {URL_VARIABLE: arguments.url, KEY_ID_VARIABLE: None, SECRET_VARIABLE: None}
+    for variable, value in given.items():
+        if value is None and not os.environ.get(variable, "").strip():
+            raise UsageError(f"{variable} is not set: set it in the environment")
+
     options: dict[str, Any] = {}
     if arguments.timeout is not None:
         options["timeout"] = arguments.timeout
     if arguments.retries is not None:
         options["retries"] = Retries(total=arguments.retries)
     return Client.from_env(base_url=arguments.url, **options)
-
-
-def _check_whoami(arguments: argparse.Namespace) -> None:
-    if arguments.json is not None or arguments.data is not None:
-        raise UsageError("whoami sends no body; drop --json and --data")
 
 
 def _method(command: str) -> str:
@@ -276,15 +320,22 @@ def _headers(lines: list[str]) -> dict[str, str]:
 
 def _body(arguments: argparse.Namespace) -> dict[str, Any]:
     if arguments.json is not None:
-        text = sys.stdin.read() if arguments.json == "-" else arguments.json
+        text = _read_stdin() if arguments.json == "-" else arguments.json
         try:
             return {"json": json.loads(text)}
         except ValueError as error:
             raise UsageError(f"--json is not valid JSON: {error}") from None
     if arguments.data is not None:
-        text = sys.stdin.read() if arguments.data == "-" else arguments.data
+        text = _read_stdin() if arguments.data == "-" else arguments.data
         return {"data": text.encode()}
     return {}
+
+
+def _read_stdin() -> str:
+    try:
+        return sys.stdin.read()
+    except UnicodeDecodeError as error:
+        raise UsageError(f"standard input is not text: {error}") from None
 
 
 def _as_json(info: KeyInfo) -> dict[str, Any]:

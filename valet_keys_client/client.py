@@ -63,7 +63,6 @@ SECRET_VARIABLE = "VALET_KEY_SECRET"  # noqa: S105 (a name, not a secret)
 
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 
-KEY_ID_LENGTH = len(KEY_ID_PREFIX) + KEY_ID_RANDOM_LENGTH
 SECRET_LENGTH = len(SECRET_PREFIX) + SECRET_RANDOM_LENGTH + CHECKSUM_LENGTH
 
 TimeoutValue = float | tuple[float, float]
@@ -98,15 +97,19 @@ class KeyInfo:
             data = response.json()
             if not isinstance(data, dict):
                 raise ValueError("not a JSON object")
+            key_id = _text(data, "key_id")
+            user = _text(data, "user", optional=True)
+            description = _text(data, "description")
+            created = _text(data, "created")
             expires_at = _text(data, "expires_at", optional=True)
             return cls(
-                key_id=_text(data, "key_id"),
-                user=_text(data, "user", optional=True),
-                description=_text(data, "description"),
-                created=datetime.fromisoformat(_text(data, "created")),
-                expires_at=None
-                if expires_at is None
-                else datetime.fromisoformat(expires_at),
+                key_id=key_id,
+                user=user,
+                description=description,
+                created=datetime.fromisoformat(created),
+                expires_at=(
+                    None if expires_at is None else datetime.fromisoformat(expires_at)
+                ),
             )
         except ValueError as exc:
             # requests' JSONDecodeError is a ValueError too; its message
@@ -516,9 +519,8 @@ def _check_credentials(key_id: str, secret: str) -> None:
     if KEY_ID_PATTERN.fullmatch(key_id) is None:
         raise MalformedCredentials(
             f"The key identifier {key_id!r} is not a valet key identifier, "
-            f"which is {KEY_ID_PREFIX!r} followed by "
-            f"{KEY_ID_LENGTH - len(KEY_ID_PREFIX)} letters and digits; copy "
-            f"it again from the site's list of keys."
+            f"which is {KEY_ID_PREFIX!r} followed by {KEY_ID_RANDOM_LENGTH} "
+            f"letters and digits; copy it again from the site's list of keys."
         )
     if has_valid_checksum(secret):
         return

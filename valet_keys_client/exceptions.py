@@ -244,6 +244,7 @@ def _cause(exc: requests.RequestException) -> str:
     if isinstance(reason, BaseException):
         cause = reason
     root = cause
+    # Such chains are short; the bound only guards against a cycle.
     for _ in range(10):
         if root.__cause__ is None:
             break
