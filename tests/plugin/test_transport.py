@@ -195,6 +195,14 @@ def test_a_compressed_response_is_decompressed_as_over_a_network(session):
     assert response.text == "squeeze " * 100
 
 
+def test_an_async_view_is_served_as_a_server_serves_it(robot, valet_user):
+    response = robot.get("hello-async/")
+
+    assert response.text == (
+        f"HELLO ROBOT, I SEE YOU ARE IMPERSONATING {valet_user.username}"
+    )
+
+
 def test_a_head_request_gets_headers_without_a_body(session):
     response = session.head("http://testserver/hello/")
 
