@@ -8,6 +8,7 @@ settings may not be configured yet when pytest loads plugins.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import itertools
@@ -467,8 +468,14 @@ def _client(
 ) -> Client:
     from valet_keys_client import Client, Retries
 
-    # Retrying is what the robot does; waiting in between only slows tests.
-    options.setdefault("retries", Retries(sleep=_no_wait))
+    # Retrying is what the robot does; waiting in between only slows tests,
+    # unless the test chose how to wait.
+    retries = options.get("retries", Retries())
+    if not isinstance(retries, Retries):
+        retries = Retries(total=retries)
+    if retries.sleep is None:
+        retries = dataclasses.replace(retries, sleep=_no_wait)
+    options["retries"] = retries
     client: Client = Client(
         base_url, key.key_id, key.secret, session=session, **options
     )

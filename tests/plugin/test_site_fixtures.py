@@ -43,7 +43,7 @@ def test_valet_user_follows_the_faker_seed(valet_user, faker):
 
 
 def test_valet_user_is_set_up_after_the_db_fixture_it_comes_before(valet_user, db):
-    assert valet_user.pk is not None
+    assert User.objects.filter(pk=valet_user.pk).exists()
 
 
 # valet_key_factory and valet_key

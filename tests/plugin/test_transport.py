@@ -4,6 +4,8 @@ These run on every database vendor: whether views share the test's
 transaction, and keep its connection open, depends on the backend.
 """
 
+import time
+
 import pytest
 import requests
 import responses
@@ -258,8 +260,9 @@ def test_csrf_protection_refuses_a_post_without_a_valid_key(session):
     assert response.status_code == 403
 
 
-def test_the_robot_retries_a_busy_site_without_waiting(robot):
+def test_the_robot_retries_a_busy_site_without_waiting(robot, monkeypatch):
     views.busy_calls.clear()
+    monkeypatch.setattr(time, "sleep", pytest.fail)
 
     with pytest.raises(ServerError) as caught:
         robot.get("plugin/busy/")
@@ -268,16 +271,17 @@ def test_the_robot_retries_a_busy_site_without_waiting(robot):
     assert views.busy_calls == ["GET"] * (robot.retries.total + 1)
 
 
-@pytest.mark.valet_robot(retries=0, user_agent_extra="nightly/1.0")
-def test_the_valet_robot_marker_configures_the_client(robot):
+@pytest.mark.valet_robot(retries=1, user_agent_extra="nightly/1.0")
+def test_the_valet_robot_marker_configures_the_client(robot, monkeypatch):
     views.busy_calls.clear()
+    monkeypatch.setattr(time, "sleep", pytest.fail)
 
     seen = robot.get("plugin/echo/").json()
     with pytest.raises(ServerError):
         robot.get("plugin/busy/")
 
     assert seen["headers"]["User-Agent"].endswith(" nightly/1.0")
-    assert views.busy_calls == ["GET"]
+    assert views.busy_calls == ["GET", "GET"]
 
 
 def test_a_responses_mock_does_not_intercept_the_robot(robot):
