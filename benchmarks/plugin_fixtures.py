@@ -15,7 +15,7 @@ pairs runs made under the same load. The bar is a ratio of at most 2.
 
 Run from the project's root::
 
-    python benchmarks/plugin_fixtures.py [--tests 1000] [--rounds 3]
+    python benchmarks/plugin_fixtures.py [--tests 1000] [--rounds 5]
 
 ``VALET_KEYS_TEST_DB`` picks the database, as for the test suite.
 """
@@ -113,7 +113,7 @@ def run(directory: Path, module: str) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tests", type=int, default=1000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     options = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="plugin-bench-") as name:

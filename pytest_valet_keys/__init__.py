@@ -13,13 +13,16 @@ without Django. The in-process transport, which needs Django, lives in
 
 from .actions import ANY, ExpectedAction, ValetActions
 from .keys import MintedKey
+from .site_fixtures import KeyFactory, RobotFactory
 
 __all__ = [
     "ANY",
     "ExpectedAction",
     "FakeKey",
     "FakeValetSite",
+    "KeyFactory",
     "MintedKey",
+    "RobotFactory",
     "SentRequest",
     "ValetActions",
 ]

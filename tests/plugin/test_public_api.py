@@ -10,7 +10,9 @@ def test_the_public_names_are_locked():
         "ExpectedAction",
         "FakeKey",
         "FakeValetSite",
+        "KeyFactory",
         "MintedKey",
+        "RobotFactory",
         "SentRequest",
         "ValetActions",
     ]
