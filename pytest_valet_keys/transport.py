@@ -168,7 +168,8 @@ class DjangoAdapter(BaseAdapter):
         result.url = request.url or ""
         result.request = request
         result.connection = self  # type: ignore[assignment]
-        extract_cookies_to_jar(result.cookies, request, raw)  # type: ignore[no-untyped-call]
+        if "set-cookie" in {name.lower() for name, _ in header_lines}:
+            extract_cookies_to_jar(result.cookies, request, raw)  # type: ignore[no-untyped-call]
         return result
 
 
