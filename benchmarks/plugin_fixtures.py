@@ -1,22 +1,23 @@
 """Compare tests written with the plugin's fixtures to hand-written ones.
 
-Two generated test modules, run side by side in interleaved rounds:
+Two generated test modules, run side by side:
 
 - *plugin*: each test uses ``valet_key`` and makes one request through
   ``robot`` (the real SDK client, routed in-process into Django);
 - *baseline*: each test creates a user and makes one request through
   Django's test client.
 
-Each test is timed from its setup to its teardown, by the wall clock and by
-the CPU time of the test process. The first and last tests of a run are
-left out, as they carry the creation and destruction of the test database.
-Each round runs both modules back to back and gives a ratio of their
-totals; the figure is the median of the rounds' ratios, which pairs runs
-made under the same load. The bar is a ratio of at most 2.
+Each round is one pytest run of both modules, their tests interleaved one
+by one, so that both meet the same load on a shared machine. Each test is
+timed from its setup to its teardown, by the wall clock and by the CPU time
+of the test process; the first and last two tests are left out, as they
+carry the creation and destruction of the test database. A round's ratio
+is that of the two modules' totals, and the figure is the median of the
+rounds' ratios. The bar is a ratio of at most 2.
 
 Run from the project's root::
 
-    python benchmarks/plugin_fixtures.py [--tests 1000] [--rounds 5]
+    python benchmarks/plugin_fixtures.py [--tests 1000] [--rounds 3]
 
 ``VALET_KEYS_TEST_DB`` picks the database, as for the test suite.
 """
@@ -46,20 +47,26 @@ import pytest
 durations = []
 
 
+def pytest_collection_modifyitems(items):
+    plugin = [item for item in items if item.module.__name__ == "test_plugin"]
+    baseline = [item for item in items if item.module.__name__ == "test_baseline"]
+    items[:] = [item for pair in zip(plugin, baseline) for item in pair]
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item, nextitem):
     start, start_cpu = time.perf_counter(), time.process_time()
     try:
         return (yield)
     finally:
-        durations.append(
-            (time.perf_counter() - start, time.process_time() - start_cpu)
-        )
+        wall = time.perf_counter() - start
+        cpu = time.process_time() - start_cpu
+        durations.append((item.module.__name__, wall, cpu))
 
 
 def pytest_sessionfinish(session):
     with open(os.environ["BENCHMARK_OUTPUT"], "w") as output:
-        json.dump(durations, output)
+        json.dump(durations[2:-2], output)
 """
 
 PLUGIN_TESTS = """
@@ -94,13 +101,13 @@ addopts = -q -p no:cacheprovider -p no:hypothesispytest
 """
 
 
-def run(directory: Path, module: str) -> list[list[float]]:
-    """Run one generated module; return the wall and CPU time of its tests."""
-    output = directory / f"{module}.json"
+def run(directory: Path) -> dict[str, tuple[float, float, int]]:
+    """Run both modules once; return each one's wall and CPU time and count."""
+    output = directory / "durations.json"
     environment = {**os.environ, "BENCHMARK_OUTPUT": str(output)}
     environment.pop("DJANGO_SETTINGS_MODULE", None)
     completed = subprocess.run(
-        [sys.executable, "-m", "pytest", f"{module}.py"],
+        [sys.executable, "-m", "pytest", "test_plugin.py", "test_baseline.py"],
         cwd=directory,
         env=environment,
         capture_output=True,
@@ -108,15 +115,18 @@ def run(directory: Path, module: str) -> list[list[float]]:
         check=False,
     )
     if completed.returncode != 0:
-        sys.exit(f"{module} failed:\n{completed.stdout}\n{completed.stderr}")
-    durations: list[list[float]] = json.loads(output.read_text())
-    return durations[1:-1]
+        sys.exit(f"The benchmark failed:\n{completed.stdout}\n{completed.stderr}")
+    totals: dict[str, tuple[float, float, int]] = {}
+    for module, wall, cpu in json.loads(output.read_text()):
+        total_wall, total_cpu, count = totals.get(module, (0.0, 0.0, 0))
+        totals[module] = (total_wall + wall, total_cpu + cpu, count + 1)
+    return totals
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tests", type=int, default=1000)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
     options = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="plugin-bench-") as name:
@@ -132,17 +142,15 @@ def main() -> None:
 
         ratios, cpu_ratios = [], []
         for round_number in range(1, options.rounds + 1):
-            wall, cpu = {}, {}
-            for module in ("test_plugin", "test_baseline"):
-                durations = run(directory, module)
-                wall[module] = sum(elapsed for elapsed, _ in durations)
-                cpu[module] = sum(used for _, used in durations)
+            totals = run(directory)
+            for module, (wall, cpu, count) in totals.items():
                 print(
-                    f"round {round_number}  {module:<13}  {len(durations)} tests  "
-                    f"{wall[module]:6.2f} s  (CPU {cpu[module]:6.2f} s)"
+                    f"round {round_number}  {module:<13}  {count} tests  "
+                    f"{wall:6.2f} s  (CPU {cpu:6.2f} s)"
                 )
-            ratios.append(wall["test_plugin"] / wall["test_baseline"])
-            cpu_ratios.append(cpu["test_plugin"] / cpu["test_baseline"])
+            plugin, baseline = totals["test_plugin"], totals["test_baseline"]
+            ratios.append(plugin[0] / baseline[0])
+            cpu_ratios.append(plugin[1] / baseline[1])
             print(
                 f"round {round_number}  ratio {ratios[-1]:.2f}  "
                 f"(CPU {cpu_ratios[-1]:.2f})"

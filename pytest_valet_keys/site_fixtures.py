@@ -226,19 +226,9 @@ def robot_factory(request: pytest.FixtureRequest) -> Iterator[RobotFactory]:
         key: MintedKey, *, raise_request_exception: bool = True, **options: Any
     ) -> Client:
         __tracebackhide__ = True
-        import requests
-
-        from .transport import DEFAULT_HOST, DjangoAdapter
-
-        session = requests.Session()
-        sessions.append(session)
-        # Proxies, .netrc and certificate bundles from the environment mean
-        # nothing in-process, and looking them up costs more than a view.
-        session.trust_env = False
-        adapter = DjangoAdapter(raise_request_exception=raise_request_exception)
-        for scheme in ("http", "https"):
-            session.mount(f"{scheme}://{DEFAULT_HOST}/", adapter)
-        return _client(f"http://{DEFAULT_HOST}/", key, session, options)
+        client = _in_process_client(key, raise_request_exception, options)
+        sessions.append(client.session)
+        return client
 
     yield make
     for session in sessions:
@@ -246,9 +236,7 @@ def robot_factory(request: pytest.FixtureRequest) -> Iterator[RobotFactory]:
 
 
 @pytest.fixture
-def robot(
-    request: pytest.FixtureRequest, valet_key: MintedKey, robot_factory: RobotFactory
-) -> Client:
+def robot(request: pytest.FixtureRequest, valet_key: MintedKey) -> Iterator[Client]:
     """Return a ``valet_keys_client.Client`` that presents ``valet_key``
     to the site in this process.
 
@@ -266,7 +254,13 @@ def robot(
     ignores timeouts: nothing crosses a network. What it cannot show is how
     the site behaves behind a real server; ``live_robot`` can.
     """
-    return robot_factory(valet_key, **_robot_options(request))
+    options = _robot_options(request)
+    raise_request_exception = options.pop("raise_request_exception", True)
+    client = _in_process_client(valet_key, raise_request_exception, options)
+    try:
+        yield client
+    finally:
+        client.session.close()
 
 
 @pytest.fixture
@@ -461,6 +455,24 @@ def _robot_options(request: pytest.FixtureRequest) -> dict[str, Any]:
             pytrace=False,
         )
     return dict(marker.kwargs)
+
+
+def _in_process_client(
+    key: MintedKey, raise_request_exception: bool, options: dict[str, Any]
+) -> Client:
+    """Return a client whose requests go into Django in this process."""
+    import requests
+
+    from .transport import DEFAULT_HOST, DjangoAdapter
+
+    session = requests.Session()
+    # Proxies, .netrc and certificate bundles from the environment mean
+    # nothing in-process, and looking them up costs more than a view.
+    session.trust_env = False
+    adapter = DjangoAdapter(raise_request_exception=raise_request_exception)
+    for scheme in ("http", "https"):
+        session.mount(f"{scheme}://{DEFAULT_HOST}/", adapter)
+    return _client(f"http://{DEFAULT_HOST}/", key, session, options)
 
 
 def _client(

@@ -18,6 +18,7 @@ does with a response that came over the network.
 
 from __future__ import annotations
 
+import functools
 import http.client
 import io
 import sys
@@ -93,21 +94,16 @@ class DjangoAdapter(BaseAdapter):
         """Run ``request`` through Django and return its response."""
         environ = _environ(request)
 
-        # Catch only the exception of this request: a live server thread may
-        # be failing requests of its own at the same moment.
+        # The receiver files a view's exception under the environ of the
+        # request that raised it: a live server thread may be failing
+        # requests of its own at the same moment.
+        _listen_for_view_exceptions()
         caught: list[BaseException] = []
-
-        def catch(sender: object, request: Any = None, **kwargs: object) -> None:
-            exc_value = sys.exc_info()[1]
-            if getattr(request, "environ", None) is environ and exc_value is not None:
-                caught.append(exc_value)
-
-        uid = f"pytest_valet_keys.transport.{id(environ)}"
-        got_request_exception.connect(catch, weak=False, dispatch_uid=uid)
+        _caught[id(environ)] = caught
         try:
             response = self._handler(environ)
         finally:
-            got_request_exception.disconnect(dispatch_uid=uid)
+            del _caught[id(environ)]
 
         if caught and self.raise_request_exception:
             _finish(response)
@@ -273,6 +269,31 @@ class _ResponseBody(io.RawIOBase):
         response, self._response = self._response, None
         if response is not None and response.streaming:
             _finish(response)
+
+
+# The exceptions that views raised, by the id of the environ of the request
+# being handled.
+_caught: dict[int, list[BaseException]] = {}
+
+
+@functools.cache
+def _listen_for_view_exceptions() -> None:
+    """Connect the receiver of ``got_request_exception``, once.
+
+    Connecting and disconnecting a receiver around each request would cost
+    more than the rest of the adapter's work.
+    """
+    got_request_exception.connect(
+        _file_view_exception, weak=False, dispatch_uid=__name__
+    )
+
+
+def _file_view_exception(sender: object, request: Any = None, **kwargs: object) -> None:
+    environ = getattr(request, "environ", None)
+    caught = _caught.get(id(environ)) if environ is not None else None
+    exc_value = sys.exc_info()[1]
+    if caught is not None and exc_value is not None:
+        caught.append(exc_value)
 
 
 def _finish(response: HttpResponseBase) -> None:
