@@ -12,6 +12,7 @@ import dataclasses
 import functools
 import inspect
 import itertools
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -57,6 +58,10 @@ SITE_FIXTURES = (
 _ADAPTER_OPTIONS = frozenset({"raise_request_exception"})
 _CLIENT_OPTIONS = frozenset({"timeout", "retries", "user_agent_extra"})
 
+# What Django's user name validators refuse: anything but letters, digits
+# and @.+-_.
+_NOT_IN_USERNAME = re.compile(r"[^\w.@+-]")
+
 # What pytest-django raises when a test without database access queries.
 _BLOCKED_DATABASE = "Database access not allowed"
 
@@ -90,9 +95,10 @@ def valet_user(request: pytest.FixtureRequest) -> AbstractBaseUser:
     than the test. Needs database access, through ``@pytest.mark.django_db``
     or the ``db`` or ``transactional_db`` fixture.
 
-    Fields filled: the username field, and ``first_name``, ``last_name`` and
-    the email field when the model has them. A custom user model with other
-    required fields needs its own ``valet_user`` fixture in a conftest.
+    Fields filled: ``first_name`` and ``last_name``, the username field
+    (``first.last``) and the email field (``first.last@example.com``), where
+    the model has them. A custom user model with other required fields
+    needs its own ``valet_user`` fixture in a conftest.
     """
     name = _requested(request, "valet_user")
     _require_settings(name)
@@ -396,14 +402,18 @@ def _make_user(faker: Any) -> AbstractBaseUser:
 
     user_model = get_user_model()
     field_names = {field.name for field in user_model._meta.get_fields()}
-    username = faker.unique.user_name()
+
+    # One person: the user name and address are made of the names, as people
+    # often make theirs; it costs less than asking Faker for each.
+    first_name, last_name = faker.first_name(), faker.last_name()
+    username = _NOT_IN_USERNAME.sub("", f"{first_name}.{last_name}".lower())
     email = f"{username}@example.com"
 
     values: dict[str, Any] = {}
     if "first_name" in field_names:
-        values["first_name"] = faker.first_name()
+        values["first_name"] = first_name
     if "last_name" in field_names:
-        values["last_name"] = faker.last_name()
+        values["last_name"] = last_name
     email_field = user_model.get_email_field_name()
     if email_field in field_names:
         values[email_field] = email

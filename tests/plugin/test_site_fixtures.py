@@ -23,10 +23,9 @@ IN_A_WEEK = datetime.datetime(2031, 1, 8, tzinfo=datetime.UTC)
 def test_valet_user_is_a_saved_user_with_faker_names(valet_user):
     assert isinstance(valet_user, User)
     assert User.objects.get(pk=valet_user.pk) == valet_user
-    assert valet_user.username
-    assert valet_user.first_name
-    assert valet_user.last_name
-    assert valet_user.email == f"{valet_user.username}@example.com"
+    username = f"{valet_user.first_name}.{valet_user.last_name}".lower()
+    assert valet_user.username == username
+    assert valet_user.email == f"{username}@example.com"
 
 
 def test_valet_user_has_no_usable_password(valet_user):
@@ -35,11 +34,13 @@ def test_valet_user_has_no_usable_password(valet_user):
 
 def test_valet_user_follows_the_faker_seed(valet_user, faker):
     # The faker fixture reseeds a shared instance for each test; the same
-    # seed again gives the same name again.
+    # seed again gives the same names again.
     faker.seed_instance(0)
-    faker.unique.clear()
 
-    assert faker.unique.user_name() == valet_user.username
+    assert (faker.first_name(), faker.last_name()) == (
+        valet_user.first_name,
+        valet_user.last_name,
+    )
 
 
 def test_valet_user_is_set_up_after_the_db_fixture_it_comes_before(valet_user, db):
