@@ -23,7 +23,9 @@ from pathlib import Path
 import pytest
 import requests
 from django.conf import settings
+from playwright.sync_api import expect
 
+from tests.browser.support import DESKTOP, SCREENSHOTS, Camera, chromium
 from valet_keys.credentials import KEY_ID_PATTERN, SECRET_PATTERN
 from valet_keys_client import Client
 
@@ -201,7 +203,7 @@ def test_the_demo_prints_where_it_serves_and_how_to_log_in(demo):
 def test_the_robots_comments_show_on_the_post_and_the_keys_history(demo):
     session = log_in(demo)
     settings_page = session.get(f"{demo.url}settings/").text
-    assert '<a class="vk-button" href="/keys/">Manage valet keys</a>' in settings_page
+    assert '<a class="button" href="/keys/">Manage valet keys</a>' in settings_page
     variables = create_key(demo, session, "Demo comment robot")
     assert variables["VALET_KEYS_URL"] == demo.url
     key_id = variables["VALET_KEY_ID"]
@@ -231,7 +233,7 @@ def test_the_robots_comments_show_on_the_post_and_the_keys_history(demo):
     assert "Activity of the 2 most recent actions" in history
 
     post = session.get(f"{demo.url}posts/valet-keys/").text
-    assert post.count("demo (by a robot)") >= 2
+    assert post.count('demo <span class="robot-badge">by a robot</span>') == 2
 
     downloaded = session.get(f"{demo.url}keys/{key_id}/history.csv").text
     assert downloaded.count(",blog.commented,blog.post,") == 2
@@ -294,3 +296,48 @@ def test_starting_again_keeps_the_posts_and_changes_the_password(demo, tmp_path)
             "SELECT slug FROM blog_post ORDER BY slug"
         ).fetchall()
     assert slugs == [("valet-keys",), ("welcome",)]
+
+
+@pytest.mark.browser
+def test_a_person_hands_a_robot_a_key_on_the_demo_in_a_browser(demo):
+    camera = Camera(SCREENSHOTS / "demo")
+    with chromium() as browser:
+        page = browser.new_context(viewport=DESKTOP, base_url=demo.url).new_page()
+        page.goto("/")
+        expect(page.locator("h1")).to_have_text("Posts")
+        camera.shoot(page, "home")
+
+        page.click("header >> text=Log in")
+        page.fill("#id_username", "demo")
+        page.fill("#id_password", demo.password)
+        camera.shoot(page, "login")
+        page.click("button:has-text('Log in')")
+        expect(page).to_have_url(f"{demo.url}settings/")
+        camera.shoot(page, "settings")
+
+        page.click("text=Manage valet keys")
+        expect(page).to_have_url(f"{demo.url}keys/")
+        page.click("text=Create a key")
+        page.fill("#id_description", "Robot in the browser test")
+        camera.shoot(page, "new key")
+        page.click("button:has-text('Create key')")
+        exports = page.input_value("#vk-environment")
+        camera.shoot(page, "new key created")
+        variables = dict(
+            line.removeprefix("export ").split("=", 1) for line in exports.splitlines()
+        )
+
+        robot = run_robot(variables, "--count", "3")
+        assert robot.returncode == 0, robot.stderr
+
+        page.click("text=I have copied the secret")
+        camera.shoot(page, "keys")
+        key_id = variables["VALET_KEY_ID"]
+        page.click(f"a[href='/keys/{key_id}/history/']")
+        expect(page.locator("table.vk-actions tbody tr")).to_have_count(3)
+        camera.shoot(page, "history")
+
+        page.locator("table.vk-actions a").first.click()
+        expect(page).to_have_url(f"{demo.url}posts/welcome/")
+        expect(page.locator(".comment", has_text="by a robot")).to_have_count(3)
+        camera.shoot(page, "post with the robot's comments")
