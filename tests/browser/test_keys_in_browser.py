@@ -9,15 +9,20 @@ Another person's browser cannot reach any of the first person's key pages.
 from __future__ import annotations
 
 import csv
+import datetime
 import json
 import re
 from dataclasses import dataclass
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.test import override_settings
+from django.utils import timezone
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.testapp.models import Post
 from valet_keys.credentials import KEY_ID_PATTERN, SECRET_PATTERN
+from valet_keys.models import Key, KeyAction
 from valet_keys_client import Client, Unauthorized
 
 from .support import DESKTOP, Camera, chromium, only_on_sqlite
@@ -37,6 +42,7 @@ PASSWORD = "correct horse battery staple"
 class Site:
     url: str
     post_slug: str
+    key_id: str = ""
 
 
 @pytest.fixture
@@ -231,4 +237,77 @@ def test_a_spent_form_mints_nothing_and_says_so(site: Site, camera: Camera) -> N
 
         second.click("text=Back to your keys")
         expect(second.locator("tbody tr")).to_have_count(1)
+        context.close()
+
+
+@pytest.fixture
+def busy_site(site: Site, django_user_model) -> Site:
+    """Give ada keys in every state, one of them with two days of actions."""
+    ada = django_user_model.objects.get(username="ada")
+    now = timezone.now()
+    expiring, _ = Key.objects.mint(ada, "Weekly report robot")
+    Key.objects.filter(pk=expiring.pk).update(
+        expires_at=now + datetime.timedelta(days=30),
+        last_used_at=now - datetime.timedelta(days=6, hours=2),
+    )
+    expired, _ = Key.objects.mint(ada, "Conference badge scanner")
+    Key.objects.filter(pk=expired.pk).update(
+        expires_at=now - datetime.timedelta(days=2),
+        last_used_at=now - datetime.timedelta(days=2, hours=1),
+    )
+    retired, _ = Key.objects.mint(ada, "Old backup robot")
+    retired.disable()
+    busy, _ = Key.objects.mint(ada, "Comment moderator robot")
+    Key.objects.filter(pk=busy.pk).update(last_used_at=now)
+    post = Post.objects.get(slug=site.post_slug)
+    # A robot that works in the daytime, busier in the afternoon, over two
+    # days: the chart should show two humps.
+    moments = [
+        now - datetime.timedelta(days=day, hours=hour, minutes=minute)
+        for day in (0, 1)
+        for hour in range(2, 12)
+        for minute in range(0, 60, 3 + hour // 2)
+    ]
+    KeyAction.objects.bulk_create(
+        KeyAction(
+            key=busy,
+            action="blog.commented" if index % 4 else "blog.flagged",
+            created=moment,
+            content_type=ContentType.objects.get_for_model(Post),
+            object_id=str(post.pk),
+            target_repr=str(post),
+            target_url=post.get_absolute_url(),
+            notes=f"Comment number {index}: looks fine to me.",
+        )
+        for index, moment in enumerate(sorted(moments))
+    )
+    return Site(url=site.url, post_slug=site.post_slug, key_id=busy.key_id)
+
+
+@override_settings(VALET_KEYS={"HISTORY_PAGE_SIZE": 20})
+def test_keys_in_every_state_and_a_busy_history(busy_site: Site, camera: Camera):
+    with chromium() as browser:
+        context = browser.new_context(viewport=DESKTOP, base_url=busy_site.url)
+        page = log_in(context, busy_site, "ada")
+        badges = page.locator("tbody .vk-badge")
+        expect(badges).to_have_text(["Active", "Disabled", "Expired", "Active"])
+        expect(page.locator("tbody tr").nth(3)).to_contain_text("until")
+        camera.shoot(page, "list, keys in every state")
+
+        page.click(f"a[href='/keys/{busy_site.key_id}/history/']")
+        rows = page.locator("table.vk-actions tbody tr")
+        expect(rows).to_have_count(20)
+        expect(page.locator(".vk-pager a")).to_have_text(["Older"])
+        bars = page.locator(".vk-chart rect:not([data-count='0'])")
+        assert bars.count() > 2
+        camera.shoot(page, "history, busy")
+
+        newest = rows.first.locator("td[data-label=Notes]").inner_text()
+        page.click(".vk-pager >> text=Older")
+        expect(page.locator(".vk-pager a")).to_have_text(["Newest", "Newer", "Older"])
+        assert rows.first.locator("td[data-label=Notes]").inner_text() != newest
+        camera.shoot(page, "history, older page")
+
+        page.click(".vk-pager >> text=Newer")
+        expect(rows.first.locator("td[data-label=Notes]")).to_have_text(newest)
         context.close()
