@@ -35,8 +35,10 @@ def _session_id(python: str, django: str) -> str:
 
 # What `make test` and CI run: the checks, then the oldest and the newest
 # supported pair.
-nox.options.sessions = ["lint"] + [
-    f"tests({_session_id(*pair)})" for pair in (MATRIX[0], MATRIX[-1])
+nox.options.sessions = [
+    "lint",
+    *(f"tests({_session_id(*pair)})" for pair in (MATRIX[0], MATRIX[-1])),
+    "tests_without_drf",
 ]
 
 
@@ -58,8 +60,19 @@ def lint(session: nox.Session) -> None:
     ],
 )
 def tests(session: nox.Session, django: str) -> None:
-    """Run the test suite once for each database."""
-    session.install("--group", "test", "-e", ".", f"Django~={django}.0")
+    """Run the test suite once for each database, with the drf extra."""
+    session.install("--group", "test", "-e", ".[drf]", f"Django~={django}.0")
+    _run_tests(session)
+
+
+@nox.session(python=MATRIX[0][0])
+def tests_without_drf(session: nox.Session) -> None:
+    """Run the suite without Django REST framework, which is optional."""
+    session.install("--group", "test", "-e", ".", f"Django~={MATRIX[0][1]}.0")
+    _run_tests(session)
+
+
+def _run_tests(session: nox.Session) -> None:
     databases = os.environ.get("VALET_KEYS_TEST_DATABASES", ",".join(DATABASES))
     for database in databases.split(","):
         session.run(
