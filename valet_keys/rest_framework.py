@@ -34,15 +34,16 @@ except ModuleNotFoundError as error:
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
+from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from .authentication import authenticate_request
+from .authentication import authenticate_or_throttle
 from .conf import get_setting
 from .credentials import KEY_ID_PREFIX, InvalidCredentials, parse_basic_authorization
 from .models import Key
+from .throttling import Throttled
 
 if TYPE_CHECKING:
     from rest_framework.generics import GenericAPIView
@@ -73,12 +74,21 @@ class ValetKeyAuthentication(BaseAuthentication):
     read) is left to the next authentication class. A valet key that fails
     (unknown, wrong secret, disabled, expired, or its owner inactive)
     raises ``AuthenticationFailed``, a 401, rather than letting the request
-    through as anonymous or as a session user.
+    through as anonymous or as a session user. A key identifier or client
+    address that failed too often raises ``Throttled``, a 429 with
+    ``Retry-After``.
     """
 
     def authenticate(self, request: Request) -> tuple[AbstractBaseUser, Key] | None:
         http_request = request._request
-        key = authenticate_request(http_request)
+        try:
+            key = authenticate_or_throttle(http_request)
+        except Throttled as throttled:
+            http_request.valet_key = None  # type: ignore[attr-defined]
+            raise exceptions.Throttled(
+                wait=throttled.retry_after,
+                detail="Too many failed attempts with this key or from this address.",
+            ) from None
         http_request.valet_key = key  # type: ignore[attr-defined]
         if key is not None:
             # The lookup joins the owner, so a key it returns has one.
@@ -86,7 +96,7 @@ class ValetKeyAuthentication(BaseAuthentication):
 
         # The lookup has logged the reason at DEBUG; only the verdict is left.
         if _presents_valet_key(http_request):
-            raise AuthenticationFailed(
+            raise exceptions.AuthenticationFailed(
                 "Invalid valet key: unknown, wrong secret, disabled or expired."
             )
         return None

@@ -13,9 +13,21 @@ pytest.importorskip(
     reason="Django REST framework is not installed (the drf extra adds it)",
 )
 
+from django.core.cache import caches
 from rest_framework.test import APIClient
 
 from tests.testapp.models import Post
+
+
+@pytest.fixture(autouse=True)
+def _forget_failures() -> None:
+    """Start every test with no failed attempts counted.
+
+    Failures are throttled through the default cache, which lives for the
+    whole run: without this, the failures of earlier tests, all from
+    127.0.0.1, would throttle later ones.
+    """
+    caches["default"].clear()
 
 
 @pytest.fixture
