@@ -1,22 +1,21 @@
 """Fixtures for the tests of ``valet_keys.rest_framework``.
 
-The whole folder is skipped when Django REST framework is not installed, as
-in the ``tests_without_drf`` nox session.
+Each test module here skips itself when Django REST framework is not
+installed (see ``tests/drf/__init__.py``); this file imports nothing from
+REST framework at import time, so that it loads without it too.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
-
-pytest.importorskip(
-    "rest_framework",
-    reason="Django REST framework is not installed (the drf extra adds it)",
-)
-
 from django.core.cache import caches
-from rest_framework.test import APIClient
 
 from tests.testapp.models import Post
+
+if TYPE_CHECKING:
+    from rest_framework.test import APIClient
 
 
 @pytest.fixture(autouse=True)
@@ -33,6 +32,8 @@ def _forget_failures() -> None:
 @pytest.fixture
 def api_client() -> APIClient:
     """A REST framework test client that checks CSRF as browsers meet it."""
+    from rest_framework.test import APIClient
+
     return APIClient(enforce_csrf_checks=True)
 
 

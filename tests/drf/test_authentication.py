@@ -5,6 +5,11 @@ import datetime
 import logging
 
 import pytest
+
+from tests.drf import NO_REST_FRAMEWORK
+
+pytest.importorskip("rest_framework", reason=NO_REST_FRAMEWORK)
+
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext

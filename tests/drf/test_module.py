@@ -5,6 +5,10 @@ import sys
 
 import pytest
 
+from tests.drf import NO_REST_FRAMEWORK
+
+pytest.importorskip("rest_framework", reason=NO_REST_FRAMEWORK)
+
 import valet_keys.rest_framework
 
 

@@ -2,6 +2,10 @@
 
 import pytest
 
+from tests.drf import NO_REST_FRAMEWORK
+
+pytest.importorskip("rest_framework", reason=NO_REST_FRAMEWORK)
+
 pytestmark = pytest.mark.django_db
 
 CHALLENGE = 'Basic realm="valet-keys", charset="UTF-8"'

@@ -7,6 +7,10 @@ logged; none of them needs to know that the views are REST framework's.
 
 import pytest
 
+from tests.drf import NO_REST_FRAMEWORK
+
+pytest.importorskip("rest_framework", reason=NO_REST_FRAMEWORK)
+
 from valet_keys_client import Unauthorized
 
 pytestmark = pytest.mark.django_db

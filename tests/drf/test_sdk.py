@@ -6,6 +6,10 @@ process, and ``valet_keys_client.Client`` reaches it through a real socket.
 
 import pytest
 
+from tests.drf import NO_REST_FRAMEWORK
+
+pytest.importorskip("rest_framework", reason=NO_REST_FRAMEWORK)
+
 from tests.testapp.models import Comment
 from valet_keys.credentials import generate_key_id, generate_secret
 from valet_keys.models import Key, KeyAction

@@ -1,6 +1,11 @@
 """The decorator and the class on one request share one lookup."""
 
 import pytest
+
+from tests.drf import NO_REST_FRAMEWORK
+
+pytest.importorskip("rest_framework", reason=NO_REST_FRAMEWORK)
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 

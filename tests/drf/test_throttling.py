@@ -1,6 +1,11 @@
 """Failed attempts are throttled as with the decorator, answered REST-style."""
 
 import pytest
+
+from tests.drf import NO_REST_FRAMEWORK
+
+pytest.importorskip("rest_framework", reason=NO_REST_FRAMEWORK)
+
 from django.test import override_settings
 
 from tests.conftest import basic_auth

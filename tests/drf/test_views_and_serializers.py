@@ -1,6 +1,11 @@
 """The key where views and serializers can log with it."""
 
 import pytest
+
+from tests.drf import NO_REST_FRAMEWORK
+
+pytest.importorskip("rest_framework", reason=NO_REST_FRAMEWORK)
+
 from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 from rest_framework.authentication import SessionAuthentication
