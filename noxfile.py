@@ -1,8 +1,9 @@
 """Test matrix and checks, run by ``make test`` and by CI.
 
 ``nox`` alone runs the checks and the oldest and newest supported pairs of
-Python and Django, each on every database of ``tests/settings.py``;
-``nox -s tests`` runs the whole matrix.
+Python and Django, each on every database of ``tests/settings.py``, and the
+suite once without Django REST framework; ``nox -s tests`` runs the whole
+matrix.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def _session_id(python: str, django: str) -> str:
 
 
 # What `make test` and CI run: the checks, then the oldest and the newest
-# supported pair.
+# supported pair, then the oldest again without the optional REST framework.
 nox.options.sessions = [
     "lint",
     *(f"tests({_session_id(*pair)})" for pair in (MATRIX[0], MATRIX[-1])),
