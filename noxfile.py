@@ -70,10 +70,12 @@ def tests(session: nox.Session, django: str) -> None:
 def tests_without_drf(session: nox.Session) -> None:
     """Run the suite without Django REST framework, which is optional.
 
-    The demo serves an API through it, so its tests are left out here.
+    The demo serves an API through it, so its tests are left out here, and
+    so are the browser tests: they drive the pages, which do not depend on
+    REST framework, and the other sessions already run them.
     """
     session.install("--group", "test", "-e", ".", f"Django~={MATRIX[0][1]}.0")
-    _run_tests(session, "--ignore=tests/test_demo.py")
+    _run_tests(session, "--ignore=tests/test_demo.py", "-m", "not browser")
 
 
 def _run_tests(session: nox.Session, *options: str) -> None:
