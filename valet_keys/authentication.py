@@ -3,7 +3,8 @@
 This is the hot path of every robot request, shared by the decorator and any
 other integration. It costs one query, which fetches the key and its owner
 together, plus a write of ``last_used_at`` at most once per
-``VALET_KEYS["LAST_USED_INTERVAL"]``.
+``VALET_KEYS["LAST_USED_INTERVAL"]``. While throttling is on, a well-formed
+credential also costs one cache read before the query (see ``throttling``).
 
 The query is written by hand rather than through a QuerySet: compiling a
 QuerySet costs several times more than the database round trip it makes, and
@@ -19,7 +20,7 @@ import hmac
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -40,14 +41,22 @@ from .credentials import (
     parse_basic_authorization,
 )
 from .models import Key
+from .throttling import Throttled, throttle_for
 
-__all__ = ["authenticate_credentials", "authenticate_request"]
+__all__ = [
+    "authenticate_credentials",
+    "authenticate_or_throttle",
+    "authenticate_request",
+]
 
 logger = logging.getLogger("valet_keys")
 
 # Compared against when the identifier is unknown, so that an unknown
 # identifier and a wrong secret cost the same work and take the same path.
 _NO_SUCH_DIGEST = digest_secret("no key has this secret")
+
+# Tells a request never authenticated from one authenticated without a key.
+_NOT_AUTHENTICATED_YET = object()
 
 Converter = Callable[[Any, Any, Any], Any]
 
@@ -239,10 +248,32 @@ def authenticate_request(request: HttpRequest) -> Key | None:
     """Return the usable key presented by ``request``, or None.
 
     Read ``Authorization: Basic base64(key_id:secret)``. Every way a header
-    can fail, from malformed base64 to a disabled key, gives None and is
-    logged at DEBUG on the ``valet_keys`` logger with the reason and, where
-    known, the key identifier.
+    can fail, from malformed base64 to a disabled key or a throttled client,
+    gives None and is logged at DEBUG on the ``valet_keys`` logger with the
+    reason and, where known, the key identifier.
     """
+    try:
+        return authenticate_or_throttle(request)
+    except Throttled:
+        return None
+
+
+def authenticate_or_throttle(request: HttpRequest) -> Key | None:
+    """Return the usable key presented by ``request``, or None.
+
+    The same as ``authenticate_request``, except that a credential refused
+    because its identifier or the client's address failed too often raises
+    ``valet_keys.throttling.Throttled``, whose ``retry_after`` a caller can
+    send back with a 429.
+
+    A request that already carries ``valet_key`` gets that answer back.
+    """
+    # The decorator and the REST framework class may both run on one
+    # request, in either order; the second takes the first one's answer, so
+    # the request costs one query and the key counts as used once.
+    known = getattr(request, "valet_key", _NOT_AUTHENTICATED_YET)
+    if known is not _NOT_AUTHENTICATED_YET:
+        return cast("Key | None", known)
     header = request.META.get("HTTP_AUTHORIZATION")
     if not header:
         return None
@@ -251,26 +282,51 @@ def authenticate_request(request: HttpRequest) -> Key | None:
     except InvalidCredentials as error:
         logger.debug("Rejected valet key: %s", error)
         return None
-    key = authenticate_credentials(key_id, secret)
-    if key is not None:
-        signals.key_used.send(sender=Key, key=key, request=request)
+    if not _is_well_formed(key_id, secret):
+        return None
+
+    # Only a well-formed credential reaches the throttle: anything else was
+    # refused above at no cost, and only a well-formed identifier may become
+    # part of a cache key.
+    throttle = throttle_for(request, key_id)
+    if throttle is not None:
+        throttle.check()
+
+    key = _verify(key_id, secret)
+    if key is None:
+        if throttle is not None:
+            throttle.record_failure()
+        return None
+    signals.key_used.send(sender=Key, key=key, request=request)
     return key
 
 
 def authenticate_credentials(key_id: str, secret: str) -> Key | None:
     """Return the usable key for this identifier and secret, or None.
 
-    The returned key has its owner loaded as ``key.user``.
+    The returned key has its owner loaded as ``key.user``. Nothing here is
+    throttled, as there is no client to count failures against; code that
+    serves requests should call ``authenticate_request``.
     """
+    if not _is_well_formed(key_id, secret):
+        return None
+    return _verify(key_id, secret)
+
+
+def _is_well_formed(key_id: str, secret: str) -> bool:
     # Cheap checks that need no database. Neither depends on whether a key
     # with this identifier exists, so they reveal nothing about that.
     if KEY_ID_PATTERN.fullmatch(key_id) is None:
         logger.debug("Rejected valet key: malformed identifier")
-        return None
+        return False
     if not has_valid_checksum(secret):
         logger.debug("Rejected valet key %s: secret fails its checksum", key_id)
-        return None
+        return False
+    return True
 
+
+def _verify(key_id: str, secret: str) -> Key | None:
+    """Look a well-formed credential up and return its key if usable."""
     # Unknown identifier and wrong secret: the same digest, the same
     # constant-time comparison, the same log line.
     presented_digest = digest_secret(secret)

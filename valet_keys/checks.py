@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from typing import Any
 
 from django.apps import AppConfig, apps
 from django.conf import settings
+from django.core.cache import InvalidCacheBackendError, caches
+from django.core.cache.backends.dummy import DummyCache
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.urls import NoReverseMatch, reverse
+from django.utils.module_loading import import_string
 
 from .conf import DEFAULTS
 
@@ -102,3 +106,101 @@ def check_urls_included(
             )
         ]
     return []
+
+
+@register(Tags.security, Tags.caches)
+def check_throttling(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    configured = getattr(settings, "VALET_KEYS", {})
+    if not isinstance(configured, dict):
+        return []  # Reported by check_settings.
+
+    def value(name: str) -> Any:
+        return configured.get(name, DEFAULTS[name])
+
+    errors: list[CheckMessage] = []
+    window = value("THROTTLE_WINDOW")
+    if not isinstance(window, datetime.timedelta) or window.total_seconds() < 1:
+        errors.append(
+            Error(
+                "VALET_KEYS['THROTTLE_WINDOW'] must be a timedelta of at least "
+                "one second.",
+                hint=f"It is {window!r}.",
+                id="valet_keys.E006",
+            )
+        )
+    limits = [
+        ("THROTTLE_FAILURES_PER_KEY", 1, "valet_keys.E007"),
+        # One robot that keeps failing adds one to its address's count; a
+        # limit of one would let it lock out every other key at that address.
+        ("THROTTLE_FAILED_KEYS_PER_ADDRESS", 2, "valet_keys.E008"),
+    ]
+    for name, minimum, check_id in limits:
+        limit = value(name)
+        if limit is not None and (
+            not isinstance(limit, int) or isinstance(limit, bool) or limit < minimum
+        ):
+            errors.append(
+                Error(
+                    f"VALET_KEYS[{name!r}] must be None or a whole number of at "
+                    f"least {minimum}.",
+                    hint=f"It is {limit!r}.",
+                    id=check_id,
+                )
+            )
+
+    address = value("CLIENT_ADDRESS")
+    if isinstance(address, str):
+        try:
+            address = import_string(address)
+        except ImportError as error:
+            errors.append(
+                Error(
+                    f"VALET_KEYS['CLIENT_ADDRESS'] names {value('CLIENT_ADDRESS')!r}, "
+                    "which cannot be imported.",
+                    hint=str(error),
+                    id="valet_keys.E009",
+                )
+            )
+            address = None
+    if address is not None and not callable(address):
+        errors.append(
+            Error(
+                "VALET_KEYS['CLIENT_ADDRESS'] must be None, a callable, or the "
+                "dotted path of one.",
+                hint=f"It is {address!r}.",
+                id="valet_keys.E009",
+            )
+        )
+
+    throttled = (
+        value("THROTTLE_FAILURES_PER_KEY") is not None
+        or value("THROTTLE_FAILED_KEYS_PER_ADDRESS") is not None
+    )
+    alias = value("THROTTLE_CACHE")
+    if throttled:
+        try:
+            cache = caches[alias]
+        except InvalidCacheBackendError:
+            errors.append(
+                Error(
+                    f"VALET_KEYS['THROTTLE_CACHE'] names the cache {alias!r}, "
+                    "which is not in CACHES.",
+                    hint="Name a cache alias of CACHES, or set both throttle "
+                    "limits to None to turn throttling off.",
+                    id="valet_keys.E010",
+                )
+            )
+        else:
+            if isinstance(cache, DummyCache):
+                errors.append(
+                    Warning(
+                        f"The cache {alias!r} that valet key throttling uses "
+                        "stores nothing, so failed attempts are never throttled.",
+                        hint="Point VALET_KEYS['THROTTLE_CACHE'] at a real cache, "
+                        "or set both throttle limits to None to say so.",
+                        id="valet_keys.W002",
+                    )
+                )
+    return errors

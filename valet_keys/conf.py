@@ -31,6 +31,22 @@ DEFAULTS: dict[str, Any] = {
     # The longest lifetime a user may choose for a key on the create page,
     # or None for no limit.
     "MAX_EXPIRY": None,
+    # Failed attempts are counted in this cache (an alias of CACHES). Use
+    # one that all processes share, such as Redis, or each counts alone.
+    "THROTTLE_CACHE": "default",
+    # The length of a counting window; a throttled client is told to retry
+    # when the current window ends.
+    "THROTTLE_WINDOW": timedelta(minutes=5),
+    # Failed attempts with one key identifier per window, from anywhere,
+    # before it is refused unchecked; None turns this counter off.
+    "THROTTLE_FAILURES_PER_KEY": 10,
+    # Different identifiers that may fail from one client address per
+    # window before the address is refused; None turns this counter off.
+    "THROTTLE_FAILED_KEYS_PER_ADDRESS": 20,
+    # A callable, or the dotted path of one, that takes a request and returns
+    # the client's address; None reads REMOTE_ADDR. Behind a reverse proxy,
+    # name one that reads the address the proxy passes on.
+    "CLIENT_ADDRESS": None,
 }
 
 

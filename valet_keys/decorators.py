@@ -12,8 +12,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.module_loading import import_string
 
-from .authentication import authenticate_request
+from .authentication import authenticate_or_throttle
 from .conf import get_setting
+from .throttling import Throttled
 
 __all__ = ["accepts_valet_key"]
 
@@ -47,7 +48,9 @@ def accepts_valet_key(
     Otherwise ``request.valet_key`` is None, ``request.user`` is left as it
     was and the request gets Django's usual CSRF protection. With
     ``required=True`` the view is not called and the answer is a 401 that
-    asks for Basic credentials.
+    asks for Basic credentials, or a 429 with ``Retry-After`` when the key
+    identifier or the client's address has failed too often (see
+    ``valet_keys.throttling``).
     """
 
     def decorator(view_func: ViewFunc) -> ViewFunc:
@@ -99,7 +102,15 @@ def _prepare(
     required: bool,
 ) -> HttpResponseBase | None:
     """Authenticate the request, and return a response if it is refused."""
-    key = authenticate_request(request)
+    try:
+        key = authenticate_or_throttle(request)
+    except Throttled as throttled:
+        # A view that does not require a key serves a throttled client as it
+        # serves anyone without one; only a view that does answers 429.
+        key = None
+        if required:
+            request.valet_key = None  # type: ignore[attr-defined]
+            return _too_many_failures(throttled.retry_after)
     request.valet_key = key  # type: ignore[attr-defined]
     if key is not None:
         request.user = key.user  # type: ignore[assignment]
@@ -117,6 +128,16 @@ def _unauthorized() -> HttpResponse:
         content_type="text/plain; charset=utf-8",
     )
     response["WWW-Authenticate"] = f'Basic realm="{realm}", charset="UTF-8"'
+    return response
+
+
+def _too_many_failures(retry_after: int) -> HttpResponse:
+    response = HttpResponse(
+        "Too many failed attempts with this key or from this address.\n",
+        status=429,
+        content_type="text/plain; charset=utf-8",
+    )
+    response["Retry-After"] = str(retry_after)
     return response
 
 

@@ -15,4 +15,6 @@ urlpatterns = [
     path("whoami/", views.whoami, name="whoami"),
     path("<str:key_id>/disable/", views.key_disable, name="disable"),
     path("<str:key_id>/history/", views.key_history, name="history"),
+    path("<str:key_id>/history.csv", views.key_history_csv, name="history_csv"),
+    path("<str:key_id>/history.json", views.key_history_json, name="history_json"),
 ]
