@@ -29,8 +29,9 @@ VALET = "@accepts_valet_key"
 LIMIT = "hand-written SELECT"
 VALET_DRF = "ValetKeyAuthentication (DRF)"
 # The decorator's layers, measured alone to show where its cost comes from.
-AUTHENTICATE = "  of which authenticate_request()"
-LOOKUP = "  of which the lookup"
+UNTHROTTLED = "  the same without throttling"
+AUTHENTICATE = "  its authenticate_request() alone"
+LOOKUP = "  its key lookup alone"
 PEERS = ("DRF TokenAuthentication", "drf-api-key HasAPIKey", "knox TokenAuthentication")
 
 
@@ -46,6 +47,7 @@ VARIANTS = [
     Variant(FLOOR, "/plain/no-auth/", "valet", FLOOR),
     Variant(LIMIT, "/plain/hand-select/", "valet", FLOOR),
     Variant(VALET, "/plain/valet-key/", "valet", FLOOR),
+    Variant(UNTHROTTLED, "/plain/valet-key-unthrottled/", "valet", FLOOR),
     Variant(AUTHENTICATE, "/plain/authenticate-only/", "valet", FLOOR),
     Variant(LOOKUP, "/plain/lookup-only/", "valet", FLOOR),
     Variant("ORM select_related", "/plain/orm/", "valet", FLOOR),

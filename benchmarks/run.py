@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import subprocess
 import sys
 import time
@@ -35,6 +37,8 @@ BENCHMARKS = [
     ("http", "http_load.py", ("postgresql",)),
 ]
 PLUGIN_SCRIPT = harness.BENCHMARKS / "plugin_fixtures.py"
+PLUGIN_RATIO = re.compile(r"to user \+ test-client request: ([\d.]+)")
+PLUGIN_BAR = 2.0
 
 
 def run_benchmark(script: str, database: str, quick: bool, output: Path) -> bool:
@@ -49,19 +53,43 @@ def run_benchmark(script: str, database: str, quick: bool, output: Path) -> bool
     return completed.returncode == 0
 
 
-def run_plugin_benchmark(quick: bool, output: Path) -> bool:
-    """Run the plugin's fixture-cost benchmark, which keeps its own format."""
+def run_plugin_benchmark(quick: bool, output: Path) -> dict[str, object] | None:
+    """Run the plugin's fixture-cost benchmark and read its ratio.
+
+    It keeps its own options and output; its figure becomes a bar here.
+    """
     command = [sys.executable, str(PLUGIN_SCRIPT)]
     if quick:
-        command.append("--quick")
-    print(f"$ python benchmarks/{PLUGIN_SCRIPT.name}", flush=True)
+        command += ["--tests", "100", "--rounds", "1"]
+    print(f"$ python benchmarks/{PLUGIN_SCRIPT.name} {' '.join(command[2:])}")
+    started = time.perf_counter()
+    environment = dict(
+        os.environ, VALET_KEYS_TEST_DB_NAME=f"bench_vk_plugin_{os.getpid()}"
+    )
     completed = subprocess.run(
-        command, check=False, capture_output=True, text=True, cwd=harness.ROOT
+        command,
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=harness.ROOT,
+        env=environment,
     )
     print(completed.stdout, end="")
     print(completed.stderr, end="", file=sys.stderr)
+    print(f"({time.perf_counter() - started:.0f} s)\n", flush=True)
     output.write_text(completed.stdout)
-    return completed.returncode == 0
+    match = PLUGIN_RATIO.search(completed.stdout)
+    if completed.returncode != 0 or match is None:
+        return None
+    report = harness.Report("plugin_fixtures", "sqlite", quick)
+    report.bars.append(
+        harness.Bar(
+            "plugin fixtures: valet_key + robot request / user + test client",
+            float(match.group(1)),
+            PLUGIN_BAR,
+        )
+    )
+    return report.to_json()
 
 
 def summary(reports: list[dict[str, object]], plugin_output: str | None) -> str:
@@ -136,12 +164,14 @@ def main() -> None:
     if selected is None or "plugin" in selected:
         if PLUGIN_SCRIPT.exists():
             output = args.output / "plugin_fixtures.txt"
-            if run_plugin_benchmark(args.quick, output):
-                plugin_output = output.read_text()
-            else:
+            plugin_report = run_plugin_benchmark(args.quick, output)
+            if plugin_report is None:
                 failed.append(PLUGIN_SCRIPT.name)
+            else:
+                reports.append(plugin_report)
+                plugin_output = output.read_text()
         else:
-            print(f"({PLUGIN_SCRIPT.name} is not in this checkout yet)\n")
+            print(f"({PLUGIN_SCRIPT.name} is not in this checkout)\n")
 
     print("Bars of DESIGN.md")
     for report in reports:

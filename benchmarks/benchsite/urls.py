@@ -6,6 +6,7 @@ urlpatterns = [
     path("keys/", include("valet_keys.urls")),
     path("plain/no-auth/", views.no_auth),
     path("plain/valet-key/", views.valet_key),
+    path("plain/valet-key-unthrottled/", views.valet_key_unthrottled),
     path("plain/hand-select/", views.hand_select),
     path("plain/orm/", views.orm_lookup),
     path("plain/lookup-only/", views.lookup_only),
