@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from valet_keys.credentials import KEY_ID_PATTERN
+from valet_keys.credentials import KEY_ID_PATTERN, KEY_ID_PREFIX, SECRET_PATTERN
 from valet_keys.models import DESCRIPTION_MAX_LENGTH, Key, KeyAction
 
 MAX_HISTORY_LIMIT = 1_000_000
@@ -155,6 +155,14 @@ class Command(BaseCommand):
             raise CommandError(f"No user named {username!r}.") from None
 
     def _get_key(self, key_id: str) -> Key:
+        # A secret given by mistake must not be echoed to the terminal, and
+        # from there to scrollback and CI logs.
+        if SECRET_PATTERN.search(key_id):
+            raise CommandError(
+                "KEY_ID is a secret, not a key identifier; identifiers start "
+                f"with {KEY_ID_PREFIX!r}. Disable that key if the secret was "
+                "exposed."
+            )
         if KEY_ID_PATTERN.fullmatch(key_id) is None:
             raise CommandError(f"No key with identifier {key_id!r}.")
         key = Key.objects.filter(key_id=key_id).first()
