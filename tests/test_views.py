@@ -1,14 +1,20 @@
+import csv
 import datetime
+import io
 import json
 import re
 
 import pytest
+from asgiref.sync import async_to_sync
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import basic_auth
 from tests.testapp.models import Post
+from valet_keys import views
 from valet_keys.credentials import SECRET_PATTERN, digest_secret
 from valet_keys.models import Key, KeyAction
 
@@ -19,6 +25,21 @@ pytestmark = pytest.mark.django_db
 def logged_in(client, user):
     client.force_login(user)
     return client
+
+
+MOMENT = datetime.datetime(2026, 3, 1, 9, 30, tzinfo=datetime.UTC)
+
+
+def _logged_at(action, moment):
+    KeyAction.objects.filter(pk=action.pk).update(created=moment)
+    action.created = moment
+    return action
+
+
+def _body(response):
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content
 
 
 def _form_token(response):
@@ -39,6 +60,8 @@ PAGES = [
     ("valet_keys:new", False),
     ("valet_keys:disable", True),
     ("valet_keys:history", True),
+    ("valet_keys:history_csv", True),
+    ("valet_keys:history_json", True),
 ]
 
 
@@ -56,6 +79,8 @@ def test_anonymous_users_are_sent_to_login(client, key, name, takes_key):
         ("valet_keys:disable", "get"),
         ("valet_keys:disable", "post"),
         ("valet_keys:history", "get"),
+        ("valet_keys:history_csv", "get"),
+        ("valet_keys:history_json", "get"),
     ],
 )
 def test_another_users_key_is_not_found(client, other_user, key, name, method):
@@ -66,13 +91,24 @@ def test_another_users_key_is_not_found(client, other_user, key, name, method):
     assert not key.is_disabled
 
 
-@pytest.mark.parametrize("name", ["valet_keys:disable", "valet_keys:history"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "valet_keys:disable",
+        "valet_keys:history",
+        "valet_keys:history_csv",
+        "valet_keys:history_json",
+    ],
+)
 def test_an_unknown_key_is_not_found(logged_in, name):
     assert logged_in.get(reverse(name, args=["vk_nope"])).status_code == 404
 
 
-def test_the_identifier_must_match_exactly(logged_in, key):
-    url = reverse("valet_keys:history", args=[key.key_id.upper()])
+@pytest.mark.parametrize(
+    "name", ["valet_keys:history", "valet_keys:history_csv", "valet_keys:history_json"]
+)
+def test_the_identifier_must_match_exactly(logged_in, key, name):
+    url = reverse(name, args=[key.key_id.upper()])
     assert logged_in.get(url).status_code == 404
 
 
@@ -107,6 +143,14 @@ def test_the_list_shows_last_use(logged_in, client, key, authorization):
     page = logged_in.get(reverse("valet_keys:list")).content.decode()
     assert key.last_used_at.isoformat(timespec="seconds")[:19] in page
     assert "Never" not in page
+
+
+def test_the_list_tells_how_long_ago_a_key_was_last_used(logged_in, key):
+    Key.objects.filter(pk=key.pk).update(
+        last_used_at=timezone.now() - datetime.timedelta(hours=3, minutes=5)
+    )
+    page = logged_in.get(reverse("valet_keys:list")).content.decode()
+    assert ">3\xa0hours, 5\xa0minutes ago</time>" in page
 
 
 def test_the_list_marks_expired_keys(logged_in, key):
@@ -144,6 +188,22 @@ def test_creating_a_key_shows_its_secret_once_and_uncached(logged_in, user):
     assert "no-store" in response["Cache-Control"]
     assert key.description == "Backup robot"
     assert key.secret_digest == digest_secret(secret)
+
+
+def test_the_secret_page_offers_copy_buttons_and_the_environment(logged_in, user):
+    response = _create_key(logged_in)
+    page = response.content.decode()
+    key = Key.objects.get(user=user)
+    secret = SECRET_PATTERN.search(page).group()
+    assert page.count("data-vk-copy=") == 3
+    # The buttons appear only once the script can make them work.
+    assert page.count(" hidden>Copy<") == 3
+    assert '<script src="/static/valet_keys/copy.js" defer></script>' in page
+    assert (
+        "export VALET_KEYS_URL=http://testserver/\n"
+        f"export VALET_KEY_ID={key.key_id}\n"
+        f"export VALET_KEY_SECRET={secret}</textarea>"
+    ) in page
 
 
 def test_resubmitting_the_form_mints_nothing(logged_in, user):
@@ -243,9 +303,12 @@ def test_the_secret_is_on_no_later_page(logged_in, user):
         reverse("valet_keys:new"),
         reverse("valet_keys:disable", args=[key.key_id]),
         reverse("valet_keys:history", args=[key.key_id]),
+        reverse("valet_keys:history_csv", args=[key.key_id]),
+        reverse("valet_keys:history_json", args=[key.key_id]),
     ]
     for url in urls:
-        page = logged_in.get(url).content.decode()
+        page = _body(logged_in.get(url)).decode()
+        assert "robot.started" in page or "history" not in url, url
         assert secret not in page, url
         assert key.secret_digest not in page, url
 
@@ -378,7 +441,205 @@ def test_history_chart_counts_the_recent_actions(logged_in, key):
     chart = response.context["chart"]
     assert chart.total == 4
     assert sum(bar.count for bar in chart.bars) == 4
-    assert "the 4 most recent actions" in response.content.decode()
+    page = response.content.decode()
+    assert "Activity of the 4 most recent actions, from " in page
+    assert "in 24 equal spans of time; the busiest span holds 4." in page
+    assert re.findall(r'data-count="([1-9]\d*)"', page) == ["4"]
+
+
+def test_history_chart_of_one_action(logged_in, key):
+    _logged_at(key.log("robot.tick"), MOMENT)
+    response = logged_in.get(reverse("valet_keys:history", args=[key.key_id]))
+    page = response.content.decode()
+    assert (
+        "Activity of the most recent action, at March 1, 2026, 9:30 a.m.</figcaption>"
+    ) in page
+    assert re.findall(r'data-count="([1-9]\d*)"', page) == ["1"]
+
+
+def test_history_without_actions_says_so_and_draws_no_chart(logged_in, key):
+    response = logged_in.get(reverse("valet_keys:history", args=[key.key_id]))
+    page = response.content.decode()
+    assert "No actions recorded yet." in page
+    assert "<svg" not in page
+    assert 'class="vk-pager"' not in page
+
+
+# Downloads
+
+
+@pytest.fixture
+def history(key):
+    """Log three actions: without a target, on a post, and with a formula."""
+    post = Post.objects.create(slug="hello", title="Hello, <world>")
+    return [
+        _logged_at(key.log("robot.started"), MOMENT),
+        _logged_at(
+            key.log("blog.commented", post, 'Nice "post",\nthanks'),
+            MOMENT + datetime.timedelta(minutes=1),
+        ),
+        _logged_at(
+            key.log("robot.noted", notes='=HYPERLINK("http://x.invalid")'),
+            MOMENT + datetime.timedelta(minutes=2),
+        ),
+    ]
+
+
+def test_the_csv_download_holds_every_action_newest_first(logged_in, key, history):
+    started, commented, noted = history
+    response = logged_in.get(reverse("valet_keys:history_csv", args=[key.key_id]))
+
+    assert response.status_code == 200
+    assert response.streaming
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="{key.key_id}-history.csv"'
+    )
+    assert "no-store" in response["Cache-Control"]
+    assert _body(response).decode() == (
+        "id,created,action,target_type,target_id,target,target_url,notes\r\n"
+        f"{noted.pk},2026-03-01T09:32:00+00:00,robot.noted,,,,,"
+        '"\'=HYPERLINK(""http://x.invalid"")"\r\n'
+        f"{commented.pk},2026-03-01T09:31:00+00:00,blog.commented,testapp.post,"
+        f'{commented.object_id},"Hello, <world>",/posts/hello/,'
+        '"Nice ""post"",\nthanks"\r\n'
+        f"{started.pk},2026-03-01T09:30:00+00:00,robot.started,,,,,\r\n"
+    )
+
+
+def test_the_json_download_holds_the_key_and_every_action_as_logged(
+    logged_in, key, history
+):
+    started, commented, noted = history
+    response = logged_in.get(reverse("valet_keys:history_json", args=[key.key_id]))
+
+    assert response.status_code == 200
+    assert response.streaming
+    assert response["Content-Type"] == "application/json"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="{key.key_id}-history.json"'
+    )
+    assert "no-store" in response["Cache-Control"]
+    assert json.loads(_body(response)) == {
+        "key": {
+            "key_id": key.key_id,
+            "description": "Nightly backup robot",
+            "created": key.created.isoformat(),
+            "expires_at": None,
+            "is_disabled": False,
+            "disabled_at": None,
+            "last_used_at": None,
+        },
+        "actions": [
+            {
+                "id": noted.pk,
+                "created": "2026-03-01T09:32:00+00:00",
+                "action": "robot.noted",
+                "target_type": "",
+                "target_id": "",
+                "target": "",
+                "target_url": "",
+                "notes": '=HYPERLINK("http://x.invalid")',
+            },
+            {
+                "id": commented.pk,
+                "created": "2026-03-01T09:31:00+00:00",
+                "action": "blog.commented",
+                "target_type": "testapp.post",
+                "target_id": commented.object_id,
+                "target": "Hello, <world>",
+                "target_url": "/posts/hello/",
+                "notes": 'Nice "post",\nthanks',
+            },
+            {
+                "id": started.pk,
+                "created": "2026-03-01T09:30:00+00:00",
+                "action": "robot.started",
+                "target_type": "",
+                "target_id": "",
+                "target": "",
+                "target_url": "",
+                "notes": "",
+            },
+        ],
+    }
+
+
+def test_downloads_of_an_empty_history_are_well_formed(logged_in, key):
+    key.disable()
+    csv_response = logged_in.get(reverse("valet_keys:history_csv", args=[key.key_id]))
+    assert _body(csv_response) == (
+        b"id,created,action,target_type,target_id,target,target_url,notes\r\n"
+    )
+    json_response = logged_in.get(reverse("valet_keys:history_json", args=[key.key_id]))
+    document = json.loads(_body(json_response))
+    assert document["actions"] == []
+    assert document["key"]["is_disabled"] is True
+    assert document["key"]["disabled_at"] == key.disabled_at.isoformat()
+
+
+@pytest.mark.parametrize(
+    ("notes", "cell"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("a=1", "a=1"),
+        (" =1", " =1"),
+    ],
+)
+def test_the_csv_download_defuses_spreadsheet_formulas(logged_in, key, notes, cell):
+    key.log("robot.noted", notes=notes)
+    response = logged_in.get(reverse("valet_keys:history_csv", args=[key.key_id]))
+    rows = list(csv.DictReader(io.StringIO(_body(response).decode(), newline="")))
+    assert [row["notes"] for row in rows] == [cell]
+
+
+@pytest.mark.parametrize("count", [6, 7])
+@pytest.mark.parametrize("name", ["valet_keys:history_csv", "valet_keys:history_json"])
+def test_downloads_read_the_history_in_batches_without_offset_or_count(
+    logged_in, key, monkeypatch, name, count
+):
+    monkeypatch.setattr(views, "DOWNLOAD_BATCH_SIZE", 3)
+    logged = [key.log(f"robot.step{number}") for number in range(count)]
+    response = logged_in.get(reverse(name, args=[key.key_id]))
+
+    # The batches are read as the response is sent, not by the view.
+    with CaptureQueriesContext(connection) as queries:
+        body = _body(response).decode()
+
+    batches = [query["sql"] for query in queries.captured_queries]
+    # Three actions per query, and one more that finds none when the last
+    # batch is full.
+    assert len(batches) == 3
+    for sql in batches:
+        assert "valet_keys_keyaction" in sql
+        assert "OFFSET" not in sql.upper()
+        assert "COUNT(" not in sql.upper()
+    positions = [body.index(f"robot.step{number}") for number in range(count)]
+    assert positions == sorted(positions, reverse=True)
+    assert body.count("robot.step") == len(logged)
+
+
+def test_downloads_stream_under_asgi_without_reading_ahead(async_client, user, key):
+    key.log("robot.started")
+    async_client.force_login(user)
+    url = reverse("valet_keys:history_csv", args=[key.key_id])
+
+    async def download():
+        response = await async_client.get(url)
+        chunks = [chunk async for chunk in response.streaming_content]
+        return response, chunks
+
+    # Django warns, and the suite turns warnings into errors, when it must
+    # read a synchronous iterator to its end to send it under ASGI.
+    response, chunks = async_to_sync(download)()
+    assert response.status_code == 200
+    assert response.is_async
+    assert b"".join(chunks).decode().splitlines()[1].endswith(",robot.started,,,,,")
 
 
 # whoami

@@ -29,10 +29,13 @@ import zlib
 from typing import NamedTuple
 
 __all__ = [
+    "CHECKSUM_LENGTH",
     "KEY_ID_PATTERN",
     "KEY_ID_PREFIX",
+    "KEY_ID_RANDOM_LENGTH",
     "SECRET_PATTERN",
     "SECRET_PREFIX",
+    "SECRET_RANDOM_LENGTH",
     "BasicCredentials",
     "InvalidCredentials",
     "basic_authorization",

@@ -20,4 +20,6 @@ urlpatterns = [
     path("whoami/", views.whoami, name="whoami"),
     re_path(rf"^{KEY_ID}/disable/\Z", views.key_disable, name="disable"),
     re_path(rf"^{KEY_ID}/history/\Z", views.key_history, name="history"),
+    re_path(rf"^{KEY_ID}/history\.csv\Z", views.key_history_csv, name="history_csv"),
+    re_path(rf"^{KEY_ID}/history\.json\Z", views.key_history_json, name="history_json"),
 ]

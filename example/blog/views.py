@@ -1,6 +1,7 @@
 """The blog, with the two views of valet-keys' original documentation."""
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -12,7 +13,8 @@ from .models import Comment, Post
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "blog/home.html", {"posts": Post.objects.all()})
+    posts = Post.objects.annotate(comment_count=Count("comments"))
+    return render(request, "blog/home.html", {"posts": posts})
 
 
 @require_GET

@@ -1,18 +1,26 @@
 """Settings of the demo site: a small blog that accepts valet keys.
 
 For local use only: DEBUG is on and the secret key is made up on first start.
+
+``VALET_KEYS_DEMO_DB`` names the SQLite file to use instead of
+``example/db.sqlite3``; the tests point it at a temporary folder.
 """
 
+import os
 import secrets
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent.parent
 
-# A fresh secret key per checkout, kept beside the database so sessions
-# survive a restart, and never committed.
-_secret_key_file = HERE / ".secret_key"
+DATABASE_PATH = Path(os.environ.get("VALET_KEYS_DEMO_DB") or HERE / "db.sqlite3")
+
+# A fresh secret key per database, kept beside it so sessions survive a
+# restart, and never committed.
+_secret_key_file = DATABASE_PATH.parent / ".secret_key"
 if not _secret_key_file.exists():
+    _secret_key_file.parent.mkdir(parents=True, exist_ok=True)
     _secret_key_file.write_text(secrets.token_urlsafe(50))
+    _secret_key_file.chmod(0o600)
 SECRET_KEY = _secret_key_file.read_text().strip()
 
 DEBUG = True
@@ -60,7 +68,7 @@ TEMPLATES = [
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": HERE / "db.sqlite3",
+        "NAME": DATABASE_PATH,
     }
 }
 

@@ -121,8 +121,8 @@ def test_the_create_form_answers_every_input_without_a_500(
 @example(segment="vk_", raw=b"\xff\xfe")
 def test_any_key_identifier_in_a_url_is_a_404(browser, key, segment, raw):
     quoted = urllib.parse.quote(segment, safe="") + urllib.parse.quote(raw, safe="")
-    for page in ["disable", "history"]:
-        response = browser.get(f"/keys/{quoted}/{page}/")
+    for page in ["disable/", "history/", "history.csv", "history.json"]:
+        response = browser.get(f"/keys/{quoted}/{page}")
         assert response.status_code == 404, page
     assert browser.post(f"/keys/{quoted}/disable/").status_code == 404
     key.refresh_from_db()

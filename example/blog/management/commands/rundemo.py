@@ -1,8 +1,12 @@
 """Prepare the demo site and serve it on 127.0.0.1."""
 
+import os
 import secrets
+import sys
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
@@ -22,6 +26,8 @@ POSTS = [
         "Every key's history shows what its robot did.",
     ),
 ]
+
+ROBOT = Path(__file__).resolve().parents[3] / "robot.py"
 
 
 class Command(BaseCommand):
@@ -50,12 +56,24 @@ class Command(BaseCommand):
         user.save()
 
         url = f"http://127.0.0.1:{port}/"
+        run_robot = f"{_shown(sys.executable)} {_shown(ROBOT)}"
         self.stdout.write(
             self.style.SUCCESS("The valet-keys demo site is ready.")
             + f"\n\n  Open     {url}"
             + f"\n  Log in   user name: demo   password: {password}"
             + f"\n  Keys     {url}keys/"
-            + "\n\nPress Ctrl+C to stop.\n"
+            + f"\n  Database {settings.DATABASES['default']['NAME']}"
+            + "\n\nTo watch a robot at work: create a key on the Keys page, paste"
+            + "\nthe three export lines it shows into another shell, and run"
+            + f"\n\n  {run_robot}"
+            + "\n\nthen open the key's history.\n"
         )
         if not no_serve:
+            self.stdout.write("Press Ctrl+C to stop.\n")
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+
+
+def _shown(path: str | Path) -> str:
+    """Return ``path`` relative to the current folder when it is inside it."""
+    relative = os.path.relpath(path)
+    return str(path) if relative.startswith("..") else relative
