@@ -40,16 +40,6 @@ def _answers(port: int) -> bool:
         return False
 
 
-@pytest.fixture(autouse=True)
-def _forget_failures() -> None:
-    """Start every test with no failed attempts counted.
-
-    The suite's default cache lives in this process for the whole run, so
-    failures counted by one test would otherwise throttle the next.
-    """
-    caches["default"].clear()
-
-
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[float], None]:
     """Set the throttle's clock, in seconds after the start of a window."""
