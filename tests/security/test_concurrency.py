@@ -153,8 +153,8 @@ def test_no_request_is_served_with_a_key_after_its_disabling_committed(send):
     assert disabled.is_set()
     after = [status for sent_after, status in outcomes if sent_after]
     assert len(after) == 5 * ROBOTS
-    # Refused, then throttled once the refusals pile up.
+    # Refused, or throttled once the refusals pile up (which can happen
+    # before this thread even learns of the disable).
     assert set(after) <= {401, 429}
-    assert 401 in after
     # Every action logged belongs to a request that was served.
     assert KeyAction.objects.count() == [status for _, status in outcomes].count(201)
