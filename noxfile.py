@@ -1,8 +1,9 @@
 """Test matrix and checks, run by ``make test`` and by CI.
 
 ``nox`` alone runs the checks and the oldest and newest supported pairs of
-Python and Django, each on every database of ``tests/settings.py``;
-``nox -s tests`` runs the whole matrix.
+Python and Django, each on every database of ``tests/settings.py``, and the
+suite once without Django REST framework; ``nox -s tests`` runs the whole
+matrix.
 """
 
 from __future__ import annotations
@@ -34,9 +35,11 @@ def _session_id(python: str, django: str) -> str:
 
 
 # What `make test` and CI run: the checks, then the oldest and the newest
-# supported pair.
-nox.options.sessions = ["lint"] + [
-    f"tests({_session_id(*pair)})" for pair in (MATRIX[0], MATRIX[-1])
+# supported pair, then the oldest again without the optional REST framework.
+nox.options.sessions = [
+    "lint",
+    *(f"tests({_session_id(*pair)})" for pair in (MATRIX[0], MATRIX[-1])),
+    "tests_without_drf",
 ]
 
 
@@ -58,12 +61,29 @@ def lint(session: nox.Session) -> None:
     ],
 )
 def tests(session: nox.Session, django: str) -> None:
-    """Run the test suite once for each database."""
-    session.install("--group", "test", "-e", ".", f"Django~={django}.0")
+    """Run the test suite once for each database, with the drf extra."""
+    session.install("--group", "test", "-e", ".[drf]", f"Django~={django}.0")
+    _run_tests(session)
+
+
+@nox.session(python=MATRIX[0][0])
+def tests_without_drf(session: nox.Session) -> None:
+    """Run the suite without Django REST framework, which is optional.
+
+    The demo serves an API through it, so its tests are left out here, and
+    so are the browser tests: they drive the pages, which do not depend on
+    REST framework, and the other sessions already run them.
+    """
+    session.install("--group", "test", "-e", ".", f"Django~={MATRIX[0][1]}.0")
+    _run_tests(session, "--ignore=tests/test_demo.py", "-m", "not browser")
+
+
+def _run_tests(session: nox.Session, *options: str) -> None:
     databases = os.environ.get("VALET_KEYS_TEST_DATABASES", ",".join(DATABASES))
     for database in databases.split(","):
         session.run(
             "pytest",
+            *options,
             *session.posargs,
             env={"VALET_KEYS_TEST_DB": database},
         )

@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -15,3 +16,6 @@ urlpatterns = [
     path("posts/<slug:slug>/", views.post_detail, name="post-detail"),
     path("posts/<slug:slug>/comment/", views.comment, name="comment"),
 ]
+
+if apps.is_installed("rest_framework"):
+    urlpatterns.append(path("api/", include("tests.testapp.api")))

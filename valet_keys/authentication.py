@@ -20,7 +20,7 @@ import hmac
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -55,6 +55,9 @@ logger = logging.getLogger("valet_keys")
 # Compared against when the identifier is unknown, so that an unknown
 # identifier and a wrong secret cost the same work and take the same path.
 _NO_SUCH_DIGEST = digest_secret("no key has this secret")
+
+# Tells a request never authenticated from one authenticated without a key.
+_NOT_AUTHENTICATED_YET = object()
 
 Converter = Callable[[Any, Any, Any], Any]
 
@@ -206,7 +209,15 @@ def authenticate_or_throttle(request: HttpRequest) -> Key | None:
     because its identifier or the client's address failed too often raises
     ``valet_keys.throttling.Throttled``, whose ``retry_after`` a caller can
     send back with a 429.
+
+    A request that already carries ``valet_key`` gets that answer back.
     """
+    # The decorator and the REST framework class may both run on one
+    # request, in either order; the second takes the first one's answer, so
+    # the request costs one query and the key counts as used once.
+    known = getattr(request, "valet_key", _NOT_AUTHENTICATED_YET)
+    if known is not _NOT_AUTHENTICATED_YET:
+        return cast("Key | None", known)
     header = request.META.get("HTTP_AUTHORIZATION")
     if not header:
         return None

@@ -11,6 +11,7 @@ urlpatterns = [
     path("posts/<slug:slug>/comment/", views.comment, name="comment"),
     path("settings/", views.account_settings, name="settings"),
     path("keys/", include("valet_keys.urls")),
+    path("api/", include("blog.api")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
