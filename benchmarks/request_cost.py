@@ -1,198 +1,260 @@
-"""Measure what a valet key adds to a request, beside the floor and limit.
+"""Measure what each way of checking a key adds to a request.
 
 Run: ``python benchmarks/request_cost.py [--database sqlite|postgresql]``
 
 Every variant serves the same tiny view through Django's full request
-handling (the test client, all the usual middleware). Rounds interleave the
-variants so that noise on a shared machine hits them alike; medians and p95
-are printed, with each variant's cost above the unauthenticated floor and
-the valet key's added cost as a ratio to one hand-written SELECT of a key
-and its owner, the limit for a check that is never stale.
+handling: the test client and a new project's middleware. The plain Django
+variants are measured above the same view with no check (the floor); the
+REST framework ones above a REST framework view with no check, so that what
+they add is the authentication and not the framework. Among the plain ones,
+one hand-written SELECT of the key and its owner is the limit for a check
+that is never stale.
 """
 
 from __future__ import annotations
 
-import argparse
-import gc
-import hashlib
-import hmac
-import os
-import statistics
 import sys
-import tempfile
-import time
-from collections.abc import Callable
-from pathlib import Path
+from dataclasses import dataclass
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import harness
 
+# The lower the better: what a valet key adds, over what the hand-written
+# SELECT adds, and over what the fastest of the peers adds (DESIGN.md).
+LIMIT_BAR = 1.25
+PEER_BARS = {"sqlite": 0.5, "postgresql": 0.7}
 
-def configure(database: str) -> None:
-    import django
-    from django.conf import settings
-
-    databases = {
-        "sqlite": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": os.path.join(tempfile.mkdtemp(), "bench.sqlite3"),
-        },
-        "postgresql": {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": "test",
-            "USER": "postgres",
-            "HOST": "127.0.0.1",
-        },
-    }
-    settings.configure(
-        DEBUG=False,
-        SECRET_KEY="benchmark",
-        ALLOWED_HOSTS=["testserver"],
-        USE_TZ=True,
-        DATABASES={"default": databases[database]},
-        INSTALLED_APPS=[
-            "django.contrib.auth",
-            "django.contrib.contenttypes",
-            "django.contrib.sessions",
-            "django.contrib.messages",
-            "valet_keys",
-        ],
-        MIDDLEWARE=[
-            "django.middleware.security.SecurityMiddleware",
-            "django.contrib.sessions.middleware.SessionMiddleware",
-            "django.middleware.common.CommonMiddleware",
-            "django.middleware.csrf.CsrfViewMiddleware",
-            "django.contrib.auth.middleware.AuthenticationMiddleware",
-            "django.contrib.messages.middleware.MessageMiddleware",
-            "django.middleware.clickjacking.XFrameOptionsMiddleware",
-        ],
-        ROOT_URLCONF=__name__,
-        DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
-    )
-    django.setup()
+FLOOR = "no auth"
+DRF_FLOOR = "DRF view, no auth"
+VALET = "@accepts_valet_key"
+LIMIT = "hand-written SELECT"
+VALET_DRF = "ValetKeyAuthentication (DRF)"
+# The decorator's layers, measured alone to show where its cost comes from.
+AUTHENTICATE = "  of which authenticate_request()"
+LOOKUP = "  of which the lookup"
+PEERS = ("DRF TokenAuthentication", "drf-api-key HasAPIKey", "knox TokenAuthentication")
 
 
-urlpatterns: list[object] = []
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    path: str
+    credential: str
+    floor: str
 
 
-def build_views() -> dict[str, Callable[..., object]]:
+VARIANTS = [
+    Variant(FLOOR, "/plain/no-auth/", "valet", FLOOR),
+    Variant(LIMIT, "/plain/hand-select/", "valet", FLOOR),
+    Variant(VALET, "/plain/valet-key/", "valet", FLOOR),
+    Variant(AUTHENTICATE, "/plain/authenticate-only/", "valet", FLOOR),
+    Variant(LOOKUP, "/plain/lookup-only/", "valet", FLOOR),
+    Variant("ORM select_related", "/plain/orm/", "valet", FLOOR),
+    Variant(DRF_FLOOR, "/drf/no-auth/", "valet", DRF_FLOOR),
+    Variant(PEERS[0], "/drf/token/", "drf token", DRF_FLOOR),
+    Variant(PEERS[1], "/drf/api-key/", "api key", DRF_FLOOR),
+    Variant(PEERS[2], "/drf/knox/", "knox", DRF_FLOOR),
+    Variant(VALET_DRF, "/drf/valet-key/", "valet", DRF_FLOOR),
+]
+
+
+def authorizations() -> dict[str, str]:
+    """Make one credential of each kind and return its Authorization value."""
     from django.contrib.auth import get_user_model
-    from django.db import connection
-    from django.http import HttpResponse
-
-    from valet_keys.credentials import parse_basic_authorization
-    from valet_keys.decorators import accepts_valet_key
-    from valet_keys.models import Key
-
-    def plain(request):
-        return HttpResponse("ok")
-
-    @accepts_valet_key
-    def valet(request):
-        assert request.valet_key is not None
-        return HttpResponse("ok")
-
-    # The limit: one statement that reads every column of the key and its
-    # owner, then the digest comparison. Nothing is built from the row.
-    user_model = get_user_model()
-    columns = [f"k.{f.column}" for f in Key._meta.concrete_fields]
-    columns += [f"u.{f.column}" for f in user_model._meta.concrete_fields]
-    digest_index = [f.name for f in Key._meta.concrete_fields].index("secret_digest")
-    select = (
-        f"SELECT {', '.join(columns)} FROM valet_keys_key k "
-        f"JOIN {user_model._meta.db_table} u ON u.id = k.user_id WHERE k.key_id = %s"
-    )
-
-    def handwritten(request):
-        key_id, secret = parse_basic_authorization(request.META["HTTP_AUTHORIZATION"])
-        digest = hashlib.sha256(secret.encode()).hexdigest()
-        with connection.cursor() as cursor:
-            cursor.execute(select, [key_id])
-            row = cursor.fetchone()
-        assert row is not None
-        assert hmac.compare_digest(row[digest_index], digest)
-        return HttpResponse("ok")
-
-    def orm(request):
-        key_id, secret = parse_basic_authorization(request.META["HTTP_AUTHORIZATION"])
-        digest = hashlib.sha256(secret.encode()).hexdigest()
-        key = Key.objects.select_related("user").get(key_id=key_id)
-        assert hmac.compare_digest(key.secret_digest, digest)
-        return HttpResponse("ok")
-
-    return {
-        "no auth": plain,
-        "valet key": valet,
-        "hand SELECT": handwritten,
-        "ORM": orm,
-    }
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--database", choices=["sqlite", "postgresql"], default="sqlite"
-    )
-    parser.add_argument("--rounds", type=int, default=30)
-    parser.add_argument("--per-round", type=int, default=100)
-    args = parser.parse_args()
-
-    configure(args.database)
-    from django.contrib.auth.models import User
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import setup_test_environment
-    from django.urls import path
+    from knox.models import AuthToken
+    from rest_framework.authtoken.models import Token
+    from rest_framework_api_key.models import APIKey
 
     from valet_keys.credentials import basic_authorization
     from valet_keys.models import Key
 
-    setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0)
-    try:
-        views = build_views()
-        urlpatterns.extend(path(f"{i}/", view) for i, view in enumerate(views.values()))
-        user = User.objects.create(username="robot-owner")
-        key, secret = Key.objects.mint(user, "benchmark")
-        client = Client(HTTP_AUTHORIZATION=basic_authorization(key.key_id, secret))
-        urls = {name: f"/{i}/" for i, name in enumerate(views)}
-        samples: dict[str, list[float]] = {name: [] for name in views}
-        for url in urls.values():  # warm up
-            for _ in range(50):
-                assert client.get(url).status_code == 200
-        # The collector would pause whichever variant happens to be running;
-        # it runs between rounds instead, as timeit does.
-        gc.disable()
-        for _ in range(args.rounds):
-            gc.collect()
-            for name, url in urls.items():
-                for _ in range(args.per_round):
-                    start = time.perf_counter_ns()
-                    client.get(url)
-                    samples[name].append((time.perf_counter_ns() - start) / 1000)
-        gc.enable()
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    user = get_user_model().objects.create(username="robot-owner")
+    key, secret = Key.objects.mint(user, "benchmark robot")
+    token = Token.objects.create(user=user)
+    _, api_key = APIKey.objects.create_key(name="benchmark robot")
+    _, knox_token = AuthToken.objects.create(user)
+    return {
+        "valet": basic_authorization(key.key_id, secret),
+        "drf token": f"Token {token.key}",
+        "api key": f"Api-Key {api_key}",
+        "knox": f"Token {knox_token}",
+    }
 
-    medians = {name: statistics.median(values) for name, values in samples.items()}
-    floor = medians["no auth"]
-    runs = f"{args.rounds} rounds of {args.per_round} requests"
-    print(f"Per-request cost on {args.database}, {runs} per variant")
-    print(
-        f"{'variant':<14}{'median µs':>11}{'p95 µs':>10}{'x floor':>9}{'added µs':>10}"
+
+def check_lookup_matches_orm() -> None:
+    """Stop unless the hand-built key and owner equal what the ORM loads.
+
+    The lookup builds both instances itself for speed; a figure for a
+    lookup that returned something else would be worthless.
+    """
+    from valet_keys.authentication import _key_query
+    from valet_keys.models import Key
+
+    expected = Key.objects.select_related("user").get()
+    fetched = _key_query("default").fetch("default", expected.key_id)
+    assert fetched is not None
+    for built, loaded in ((fetched, expected), (fetched.user, expected.user)):
+        for field in type(loaded)._meta.concrete_fields:
+            mine = getattr(built, field.attname)
+            theirs = getattr(loaded, field.attname)
+            if mine != theirs or type(mine) is not type(theirs):
+                sys.exit(
+                    f"The lookup read {field.attname}={mine!r}, the ORM {theirs!r}."
+                )
+
+
+def main() -> None:
+    args = harness.parser(__doc__.splitlines()[0]).parse_args()
+    harness.start(args.database, "request")
+
+    from benchsite import views
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    variants = [
+        v for v in VARIANTS if v.name != VALET_DRF or views.ValetKeyAuthentication
+    ]
+    headers = authorizations()
+    clients = {
+        v.name: Client(HTTP_AUTHORIZATION=headers[v.credential]) for v in variants
+    }
+
+    def request(variant: Variant) -> object:
+        client = clients[variant.name]
+        path = variant.path
+        return lambda: client.get(path)
+
+    calls = {v.name: request(v) for v in variants}
+    queries = {}
+    for variant in variants:
+        response = clients[variant.name].get(variant.path)
+        if response.status_code != 200:
+            sys.exit(f"{variant.name} answered {response.status_code}, not 200.")
+        # Counted on a request after the first, as a robot's requests are:
+        # the valet key writes its last use at most once a minute.
+        with CaptureQueriesContext(connection) as captured:
+            clients[variant.name].get(variant.path)
+        queries[variant.name] = len(captured)
+
+    check_lookup_matches_orm()
+    rounds, per_round = (6, 25) if args.quick else (30, 100)
+    samples = harness.interleaved(calls, rounds=rounds, per_round=per_round)
+
+    report = harness.Report("request_cost", args.database, args.quick)
+    report.data = summarise(samples, variants, queries)
+    report.data["rounds"] = rounds
+    report.data["per_round"] = per_round
+    report.tables.append(table(report.data, args.database, rounds, per_round))
+    add_bars(report, samples, variants, args.database)
+    harness.finish(report, args)
+
+
+def summarise(
+    samples: harness.Samples, variants: list[Variant], queries: dict[str, int]
+) -> dict[str, object]:
+    medians = harness.round_medians(samples)
+    rows = {}
+    for variant in variants:
+        values = harness.flat(samples[variant.name])
+        rows[variant.name] = {
+            "median": harness.median(values),
+            "p95": harness.p95(values),
+            "floor": variant.floor,
+            "x floor": harness.ratio_of_rounds(medians, variant.name, FLOOR),
+            "added": harness.median(
+                [
+                    top - bottom
+                    for top, bottom in zip(
+                        medians[variant.name], medians[variant.floor], strict=True
+                    )
+                ]
+            ),
+            "added / limit": harness.ratio_of_rounds(
+                medians,
+                variant.name,
+                LIMIT,
+                floor=variant.floor,
+                denominator_floor=FLOOR,
+            ),
+            "queries": queries[variant.name],
+        }
+    return {"variants": rows}
+
+
+def table(
+    data: dict[str, object], database: str, rounds: int, per_round: int
+) -> harness.Table:
+    rows = data["variants"]
+    assert isinstance(rows, dict)
+    result = harness.Table(
+        f"Per-request cost through the test client, {database}",
+        [
+            "variant",
+            "median µs",
+            "p95 µs",
+            "x no auth",
+            "added µs",
+            "added / SELECT's",
+            "queries",
+        ],
     )
-    for name, values in samples.items():
-        p95 = statistics.quantiles(values, n=20)[-1]
-        print(
-            f"{name:<14}{medians[name]:>11.0f}{p95:>10.0f}"
-            f"{medians[name] / floor:>9.2f}{medians[name] - floor:>10.0f}"
+    for name, row in rows.items():
+        added = "" if name in (FLOOR, DRF_FLOOR) else row["added"]
+        limit = "" if name in (FLOOR, DRF_FLOOR) else row["added / limit"]
+        result.rows.append(
+            [
+                name,
+                row["median"],
+                row["p95"],
+                row["x floor"],
+                added,
+                limit,
+                row["queries"],
+            ]
         )
-    limit = medians["hand SELECT"] - floor
-    added = medians["valet key"] - floor
-    ratio = added / limit
-    print(f"valet key added cost / hand-written SELECT added cost = {ratio:.2f}")
-    print("bar: at most 1.25")
+    result.notes += [
+        f"{rounds} interleaved rounds of {per_round} requests per variant.",
+        "added: above the plain view with no auth; for REST framework views, "
+        "above the REST framework view with no auth.",
+        "Ratios are medians of the ratios within each round.",
+    ]
+    return result
+
+
+def add_bars(
+    report: harness.Report,
+    samples: harness.Samples,
+    variants: list[Variant],
+    database: str,
+) -> None:
+    medians = harness.round_medians(samples)
+    rows = report.data["variants"]
+    fastest = min(PEERS, key=lambda name: rows[name]["added"])
+    report.data["fastest peer"] = fastest
+    report.bars.append(
+        harness.Bar(
+            f"{VALET} added cost / hand-written SELECT's ({database})",
+            harness.ratio_of_rounds(medians, VALET, LIMIT, floor=FLOOR),
+            LIMIT_BAR,
+        )
+    )
+    report.bars.append(
+        harness.Bar(
+            f"{VALET} added cost / fastest peer's, {fastest} ({database})",
+            harness.ratio_of_rounds(
+                medians, VALET, fastest, floor=FLOOR, denominator_floor=DRF_FLOOR
+            ),
+            PEER_BARS[database],
+        )
+    )
+    if any(v.name == VALET_DRF for v in variants):
+        report.bars.append(
+            harness.Bar(
+                f"{VALET_DRF} added cost / fastest peer's ({database})",
+                harness.ratio_of_rounds(medians, VALET_DRF, fastest, floor=DRF_FLOOR),
+                PEER_BARS[database],
+            )
+        )
 
 
 if __name__ == "__main__":
