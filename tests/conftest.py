@@ -10,6 +10,7 @@ from collections.abc import Callable
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.cache import caches
 
 from valet_keys.models import Key
 
@@ -44,6 +45,17 @@ def pytest_collection_modifyitems(
     skip = pytest.mark.skip(reason=message)
     for item in items:
         item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _forget_failed_attempts() -> None:
+    """Start every test with no failed attempts counted.
+
+    Failures are throttled through the default cache, which lives in this
+    process for the whole run; failures made on purpose by one test would
+    otherwise add up and throttle a later one.
+    """
+    caches["default"].clear()
 
 
 def basic_auth(key_id: str, secret: str) -> str:

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.conftest import basic_auth
+from valet_keys import signals
 from valet_keys.credentials import generate_key_id, generate_secret
 from valet_keys.decorators import accepts_valet_key
 from valet_keys.models import Key
@@ -407,3 +408,24 @@ def test_the_loaded_key_and_owner_match_the_orm(key, user, authorization):
         )
     assert loaded.created.tzinfo is not None
     assert loaded.is_disabled is False
+
+
+def test_a_view_decorated_twice_looks_the_key_up_once(key, authorization):
+    used = []
+
+    def receiver(sender, key, **kwargs):
+        used.append(key.key_id)
+
+    view, seen = _recording_view()
+    twice = accepts_valet_key(view)
+    twice(_request(authorization))  # Writes last_used_at once.
+    used.clear()
+    signals.key_used.connect(receiver)
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            twice(_request(authorization))
+    finally:
+        signals.key_used.disconnect(receiver)
+    assert len(queries) == 1
+    assert used == [key.key_id]
+    assert seen["valet_key"] == key

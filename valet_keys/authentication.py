@@ -30,6 +30,7 @@ from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
 from django.http import HttpRequest
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from . import signals
 from .conf import get_setting
@@ -258,6 +259,10 @@ def authenticate_request(request: HttpRequest) -> Key | None:
         return None
 
 
+# Django's error pages and the reports mailed to ADMINS show the local
+# variables of every frame of a traceback; a database error while a secret is
+# in hand would otherwise show it there.
+@sensitive_variables("header", "secret")
 def authenticate_or_throttle(request: HttpRequest) -> Key | None:
     """Return the usable key presented by ``request``, or None.
 
@@ -301,6 +306,7 @@ def authenticate_or_throttle(request: HttpRequest) -> Key | None:
     return key
 
 
+@sensitive_variables("secret")
 def authenticate_credentials(key_id: str, secret: str) -> Key | None:
     """Return the usable key for this identifier and secret, or None.
 
@@ -325,6 +331,7 @@ def _is_well_formed(key_id: str, secret: str) -> bool:
     return True
 
 
+@sensitive_variables("secret", "presented_digest")
 def _verify(key_id: str, secret: str) -> Key | None:
     """Look a well-formed credential up and return its key if usable."""
     # Unknown identifier and wrong secret: the same digest, the same

@@ -120,14 +120,22 @@ def _prepare(
     return _check_csrf(request, view_func, args, kwargs)
 
 
-def _unauthorized() -> HttpResponse:
+def basic_challenge() -> str:
+    """Return the ``WWW-Authenticate`` value that asks for a valet key.
+
+    The realm comes from ``VALET_KEYS["REALM"]``, quoted as RFC 9110 wants.
+    """
     realm = str(get_setting("REALM")).replace("\\", "\\\\").replace('"', '\\"')
+    return f'Basic realm="{realm}", charset="UTF-8"'
+
+
+def _unauthorized() -> HttpResponse:
     response = HttpResponse(
         "A valid valet key is required.\n",
         status=401,
         content_type="text/plain; charset=utf-8",
     )
-    response["WWW-Authenticate"] = f'Basic realm="{realm}", charset="UTF-8"'
+    response["WWW-Authenticate"] = basic_challenge()
     return response
 
 

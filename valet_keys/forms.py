@@ -42,6 +42,12 @@ class NewKeyForm(forms.Form):
         now = timezone.now()
         if expires_at <= now:
             raise forms.ValidationError(_("Choose a time in the future."))
+        try:
+            # Databases that store UTC convert on the way in; a time at the
+            # very end of year 9999 in a zone west of UTC has no UTC value.
+            expires_at.astimezone(datetime.UTC)
+        except OverflowError:
+            raise forms.ValidationError(_("Choose an earlier time.")) from None
         max_expiry: datetime.timedelta | None = get_setting("MAX_EXPIRY")
         if max_expiry is not None and expires_at > now + max_expiry:
             raise forms.ValidationError(

@@ -15,6 +15,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, router
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
 from . import signals
 from .credentials import digest_secret, generate_key_id, generate_secret
@@ -34,6 +35,8 @@ OBJECT_ID_MAX_LENGTH = 255
 
 
 class KeyManager(models.Manager["Key"]):
+    # Kept out of DEBUG pages and mailed error reports if the INSERT fails.
+    @sensitive_variables("secret")
     def mint(
         self,
         user: AbstractBaseUser,

@@ -40,8 +40,8 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from .authentication import authenticate_or_throttle
-from .conf import get_setting
 from .credentials import KEY_ID_PREFIX, InvalidCredentials, parse_basic_authorization
+from .decorators import basic_challenge
 from .models import Key
 from .throttling import Throttled
 
@@ -102,8 +102,7 @@ class ValetKeyAuthentication(BaseAuthentication):
         return None
 
     def authenticate_header(self, request: Request) -> str:
-        realm = str(get_setting("REALM")).replace("\\", "\\\\").replace('"', '\\"')
-        return f'Basic realm="{realm}", charset="UTF-8"'
+        return basic_challenge()
 
 
 def _presents_valet_key(request: HttpRequest) -> bool:

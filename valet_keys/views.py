@@ -26,6 +26,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .charts import activity_chart
@@ -105,6 +106,9 @@ def key_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+# An error while the new key is shown must not put the secret on a DEBUG page
+# or in a mailed error report.
+@sensitive_variables("secret")
 def key_new(request: HttpRequest) -> HttpResponse:
     """Offer the form for a new key, and show the new secret once."""
     if request.method == "GET":

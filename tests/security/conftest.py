@@ -40,16 +40,6 @@ def _answers(port: int) -> bool:
         return False
 
 
-@pytest.fixture(autouse=True)
-def _forget_failures() -> None:
-    """Start every test with no failed attempts counted.
-
-    The suite's default cache lives in this process for the whole run, so
-    failures counted by one test would otherwise throttle the next.
-    """
-    caches["default"].clear()
-
-
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[float], None]:
     """Set the throttle's clock, in seconds after the start of a window."""
@@ -241,3 +231,30 @@ def serve_until_both_workers_answer(
     raise AssertionError(
         f"Only worker {list(served)} answered 400 requests; see {site.log}."
     )
+
+
+def spy_on_cache(cache, monkeypatch):
+    """Record the names of the cache methods called from outside the cache.
+
+    Backends call their own methods (local memory's ``get_many`` calls
+    ``get``); only the outermost call is what the throttle asked for.
+    """
+    calls = []
+    depth = 0
+
+    def spied(name, method):
+        def call(*args, **kwargs):
+            nonlocal depth
+            if depth == 0:
+                calls.append(name)
+            depth += 1
+            try:
+                return method(*args, **kwargs)
+            finally:
+                depth -= 1
+
+        return call
+
+    for name in ["get", "get_many", "add", "set", "incr", "set_many", "delete"]:
+        monkeypatch.setattr(cache, name, spied(name, getattr(cache, name)))
+    return calls

@@ -52,8 +52,10 @@ def test_a_key_that_ends_fails_on_the_next_request_in_every_worker(live_site, en
     # Each worker's very next request with the key is refused.
     after = serve_until_both_workers_answer(live_site, "/served-by/", headers=headers)
     assert {r.json()["key_id"] for rs in after.values() for r in rs} == {None}
+    # Refused; or throttled, if reaching both workers took more failures
+    # than the limit allows.
     refused = live_site.get("/robots-only/", headers=headers)
-    assert refused.status_code == 401
+    assert refused.status_code in {401, 429}
 
 
 # Deleting the owner

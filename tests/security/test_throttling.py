@@ -20,7 +20,7 @@ from django.http import HttpResponse
 from django.test import Client, RequestFactory, override_settings
 
 from tests.conftest import basic_auth
-from tests.security.conftest import serve_until_both_workers_answer
+from tests.security.conftest import serve_until_both_workers_answer, spy_on_cache
 from valet_keys.conf import DEFAULTS
 from valet_keys.credentials import generate_key_id, generate_secret
 from valet_keys.decorators import accepts_valet_key
@@ -138,33 +138,6 @@ def test_one_keys_failures_never_slow_down_a_robot_using_another_key(
             served = attempt(client, robot_key.key_id, robot_secret, address)
         assert served.status_code == 200
     assert attempt(client, key.key_id, generate_secret()).status_code == 429
-
-
-def spy_on_cache(cache, monkeypatch):
-    """Record the names of the cache methods called from outside the cache.
-
-    Backends call their own methods (local memory's ``get_many`` calls
-    ``get``); only the outermost call is what the throttle asked for.
-    """
-    calls = []
-    depth = 0
-
-    def spied(name, method):
-        def call(*args, **kwargs):
-            nonlocal depth
-            if depth == 0:
-                calls.append(name)
-            depth += 1
-            try:
-                return method(*args, **kwargs)
-            finally:
-                depth -= 1
-
-        return call
-
-    for name in ["get", "get_many", "add", "set", "incr", "set_many", "delete"]:
-        monkeypatch.setattr(cache, name, spied(name, getattr(cache, name)))
-    return calls
 
 
 def test_a_robot_that_succeeds_reads_the_cache_once_and_writes_nothing(

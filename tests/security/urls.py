@@ -2,7 +2,7 @@
 
 import os
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponseNotAllowed, JsonResponse
 from django.urls import path
 
 from tests.urls import urlpatterns as suite_urlpatterns
@@ -17,7 +17,18 @@ def served_by(request: HttpRequest) -> JsonResponse:
     )
 
 
+@accepts_valet_key(required=True)
+def robot_log(request: HttpRequest) -> HttpResponseNotAllowed | JsonResponse:
+    """Log one action for the presenting key, as a robot's endpoint would."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    key = request.valet_key  # type: ignore[attr-defined]
+    action = key.log("robot.logged", notes=request.POST.get("notes", ""))
+    return JsonResponse({"action": action.pk}, status=201)
+
+
 urlpatterns = [
     path("served-by/", served_by),
+    path("robot-log/", robot_log),
     *suite_urlpatterns,
 ]

@@ -11,7 +11,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from valet_keys.credentials import KEY_ID_PATTERN, KEY_ID_PREFIX, SECRET_PATTERN
 from valet_keys.models import DESCRIPTION_MAX_LENGTH, Key, KeyAction
+
+MAX_HISTORY_LIMIT = 1_000_000
 
 
 class Command(BaseCommand):
@@ -72,6 +75,10 @@ class Command(BaseCommand):
         description = description.strip()
         if not description:
             raise CommandError("--description must not be empty.")
+        if not _is_storable(description):
+            raise CommandError(
+                "--description must be UTF-8 text without null characters."
+            )
         if len(description) > DESCRIPTION_MAX_LENGTH:
             raise CommandError(
                 f"--description is at most {DESCRIPTION_MAX_LENGTH} characters; "
@@ -119,6 +126,11 @@ class Command(BaseCommand):
     def handle_history(self, *, key_id: str, limit: int, **options: Any) -> None:
         if limit < 1:
             raise CommandError(f"--limit must be at least 1; got {limit}.")
+        # Databases refuse a LIMIT beyond 64 bits, some far below.
+        if limit > MAX_HISTORY_LIMIT:
+            raise CommandError(
+                f"--limit must be at most {MAX_HISTORY_LIMIT}; got {limit}."
+            )
         key = self._get_key(key_id)
         actions = KeyAction.objects.filter(key=key).order_by("-id")[:limit]
         for action in actions:
@@ -135,12 +147,24 @@ class Command(BaseCommand):
 
     def _get_user(self, username: str) -> Any:
         user_model = get_user_model()
+        if not _is_storable(username):
+            raise CommandError(f"No user named {username!r}.")
         try:
             return user_model._default_manager.get_by_natural_key(username)
         except user_model.DoesNotExist:
             raise CommandError(f"No user named {username!r}.") from None
 
     def _get_key(self, key_id: str) -> Key:
+        # A secret given by mistake must not be echoed to the terminal, and
+        # from there to scrollback and CI logs.
+        if SECRET_PATTERN.search(key_id):
+            raise CommandError(
+                "KEY_ID is a secret, not a key identifier; identifiers start "
+                f"with {KEY_ID_PREFIX!r}. Disable that key if the secret was "
+                "exposed."
+            )
+        if KEY_ID_PATTERN.fullmatch(key_id) is None:
+            raise CommandError(f"No key with identifier {key_id!r}.")
         key = Key.objects.filter(key_id=key_id).first()
         # Some databases match text without regard to case; identifiers are
         # exact.
@@ -162,4 +186,28 @@ class Command(BaseCommand):
             parsed = timezone.make_aware(parsed)
         if parsed <= timezone.now():
             raise CommandError(f"--expires must be in the future; got {value!r}.")
+        try:
+            # Databases that store UTC convert on the way in; a time at the
+            # very end of year 9999 in a zone west of UTC has no UTC value.
+            parsed.astimezone(datetime.UTC)
+        except OverflowError:
+            raise CommandError(
+                f"--expires is too far in the future; got {value!r}."
+            ) from None
         return parsed
+
+
+def _is_storable(text: str) -> bool:
+    """Tell whether a database can store, or be asked about, ``text``.
+
+    The command line may carry NUL characters and bytes that are not UTF-8
+    (which Python decodes as lone surrogates). No database stores either,
+    and some refuse to be asked about them rather than find nothing.
+    """
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
