@@ -15,6 +15,7 @@ import harness
 VALET_COLOUR = "#1f6f43"
 LIMIT_COLOUR = "#6b6b6b"
 PEER_COLOUR = "#8fa9c7"
+OTHER_COLOUR = "#c8c8c8"
 
 
 def _load(folder: Path, name: str) -> dict[str, Any] | None:
@@ -42,7 +43,10 @@ def per_request(folder: Path) -> Path | None:
     for axis, (database, report) in zip(axes[0], reports.items(), strict=True):
         rows = report["data"]["variants"]
         floors = {row["floor"] for row in rows.values()}
-        names = [name for name in rows if name not in floors]
+        # The decorator's layers (indented names) are in the table, not here.
+        names = [
+            name for name in rows if name not in floors and not name.startswith(" ")
+        ]
         # Cheapest at the top, so the eye reads from the limit downwards.
         names.sort(key=lambda name: rows[name]["added"], reverse=True)
         added = [rows[name]["added"] for name in names]
@@ -51,10 +55,22 @@ def per_request(folder: Path) -> Path | None:
             if "valet" in name.lower()
             else LIMIT_COLOUR
             if "hand-written" in name
+            else OTHER_COLOUR
+            if "ORM" in name
             else PEER_COLOUR
             for name in names
         ]
         bars = axis.barh(names, added, color=colours)
+        limit = [rows[name]["added"] for name in names if "hand-written" in name]
+        if limit:
+            axis.axvline(
+                1.25 * limit[0],
+                color="#b5452b",
+                linewidth=1,
+                linestyle=":",
+                label="bar: 1.25x the hand-written SELECT",
+            )
+            axis.legend(frameon=False, loc="upper right", fontsize=8)
         axis.bar_label(bars, labels=[f"{value:,.0f}" for value in added], padding=3)
         axis.set_title(f"{database}: added to a request (median µs)")
         axis.set_xlim(0, max(added) * 1.18)
@@ -97,7 +113,11 @@ def history(folder: Path) -> Path | None:
         )
     smallest = min(row["median ms"] for row in rows if row["page"] == "first page")
     axis.axhline(
-        2 * smallest, color="#b5452b", linewidth=1, linestyle=":", label="bar: 2x"
+        2 * smallest,
+        color="#b5452b",
+        linewidth=1,
+        linestyle=":",
+        label="bar: 2x the first page at the fewest",
     )
     axis.set_xscale("log")
     axis.set_ylim(0, 2.4 * smallest)
