@@ -29,8 +29,9 @@ VARIANTS = {
     "no auth": "/plain/no-auth/",
     "hand-written SELECT": "/plain/hand-select/",
     "@accepts_valet_key": "/plain/valet-key/",
-    "  of which authenticate_request()": "/plain/authenticate-only/",
-    "  of which the lookup": "/plain/lookup-only/",
+    "  the same without throttling": "/plain/valet-key-unthrottled/",
+    "  its authenticate_request() alone": "/plain/authenticate-only/",
+    "  its key lookup alone": "/plain/lookup-only/",
 }
 REQUESTS = 300
 

@@ -18,6 +18,17 @@ PEER_COLOUR = "#8fa9c7"
 OTHER_COLOUR = "#c8c8c8"
 
 
+def _save(figure: Any, path: Path) -> None:
+    """Write a PNG small enough to keep in the repository."""
+    from PIL import Image
+
+    figure.savefig(path, dpi=110)
+    # A chart has a few dozen colours; a palette holds them in a third of
+    # the bytes of full colour.
+    with Image.open(path) as image:
+        image.convert("RGB").quantize(colors=64).save(path, optimize=True)
+
+
 def _load(folder: Path, name: str) -> dict[str, Any] | None:
     path = folder / f"{name}.json"
     if not path.exists():
@@ -86,7 +97,7 @@ def per_request(folder: Path) -> Path | None:
     )
     figure.tight_layout(rect=(0, 0.04, 1, 1))
     path = folder / "per-request.png"
-    figure.savefig(path, dpi=110)
+    _save(figure, path)
     plt.close(figure)
     return path
 
@@ -128,7 +139,7 @@ def history(folder: Path) -> Path | None:
     axis.legend(frameon=False)
     figure.tight_layout()
     path = folder / "history.png"
-    figure.savefig(path, dpi=110)
+    _save(figure, path)
     plt.close(figure)
     return path
 
