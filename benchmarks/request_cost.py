@@ -14,6 +14,7 @@ that is never stale.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import harness
@@ -121,7 +122,7 @@ def main() -> None:
         v.name: Client(HTTP_AUTHORIZATION=headers[v.credential]) for v in variants
     }
 
-    def request(variant: Variant) -> object:
+    def request(variant: Variant) -> Callable[[], object]:
         client = clients[variant.name]
         path = variant.path
         return lambda: client.get(path)
