@@ -27,6 +27,13 @@ $(VENV)/.installed-tools: | $(PY)
 	$(PY) -m pip install --quiet nox uv
 	touch $@
 
+$(VENV)/.installed-bench: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --group bench -e .
+	touch $@
+
+benchmark: $(VENV)/.installed-bench
+	$(PY) benchmarks/run.py $(BENCHFLAGS)
+
 demo: $(VENV)/.installed-demo
 	$(PY) example/manage.py rundemo
 
