@@ -14,6 +14,7 @@ import inspect
 import itertools
 import re
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
@@ -170,24 +171,12 @@ def valet_key(
     ``MintedKey`` holds the saved ``key``, its ``key_id`` and ``secret``, its
     ``user``, ``auth`` for requests and ``authorization`` for a header.
     """
-    marker = request.node.get_closest_marker("valet_key")
-    options: dict[str, Any] = {}
-    if marker is not None:
-        allowed = {"description"} | _mint_options()
-        if marker.args:
-            pytest.fail(
-                "@pytest.mark.valet_key takes keyword options only, such as "
-                "description='Nightly backup'.",
-                pytrace=False,
-            )
-        unknown = sorted(set(marker.kwargs) - allowed)
-        if unknown:
-            pytest.fail(
-                f"@pytest.mark.valet_key got an unknown option {unknown[0]!r}; "
-                f"it takes {_describe(allowed)}.",
-                pytrace=False,
-            )
-        options = dict(marker.kwargs)
+    options = _marker_options(
+        request,
+        "valet_key",
+        {"description"} | _mint_options(),
+        example="description='Nightly backup'",
+    )
     return valet_key_factory(**options)
 
 
@@ -440,27 +429,46 @@ def _mint_options() -> frozenset[str]:
     )
 
 
-def _describe(names: frozenset[str] | set[str]) -> str:
+def _describe(names: AbstractSet[str]) -> str:
     return ", ".join(sorted(names))
 
 
 def _robot_options(request: pytest.FixtureRequest) -> dict[str, Any]:
     """Return the options of ``@pytest.mark.valet_robot``, checked."""
     __tracebackhide__ = True
-    marker = request.node.get_closest_marker("valet_robot")
+    return _marker_options(
+        request,
+        "valet_robot",
+        _ADAPTER_OPTIONS | _CLIENT_OPTIONS,
+        example="raise_request_exception=False",
+    )
+
+
+def _marker_options(
+    request: pytest.FixtureRequest,
+    name: str,
+    allowed: AbstractSet[str],
+    *,
+    example: str,
+) -> dict[str, Any]:
+    """Return the keyword options of the closest ``name`` marker, checked.
+
+    Fail the test, without a traceback into the plugin, on positional
+    arguments or an option not in ``allowed``.
+    """
+    __tracebackhide__ = True
+    marker = request.node.get_closest_marker(name)
     if marker is None:
         return {}
-    allowed = _ADAPTER_OPTIONS | _CLIENT_OPTIONS
     if marker.args:
         pytest.fail(
-            "@pytest.mark.valet_robot takes keyword options only, such as "
-            "raise_request_exception=False.",
+            f"@pytest.mark.{name} takes keyword options only, such as {example}.",
             pytrace=False,
         )
     unknown = sorted(set(marker.kwargs) - allowed)
     if unknown:
         pytest.fail(
-            f"@pytest.mark.valet_robot got an unknown option {unknown[0]!r}; "
+            f"@pytest.mark.{name} got an unknown option {unknown[0]!r}; "
             f"it takes {_describe(allowed)}.",
             pytrace=False,
         )
